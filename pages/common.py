@@ -59,3 +59,30 @@ def guard(fn):
         except Exception as exc:  # noqa: BLE001
             raise _error(exc, lang) from exc
     return call
+
+
+# --- components that leave validation to the handler -----------------------------------
+# Gradio's own Slider and Radio reject out-of-range values and unknown choices with an
+# English-only message before the handler runs. These pass the raw value through, and the
+# handler checks it with playground.validate, which answers in the visitor's language.
+# `is_template` makes the browser draw them with the stock Slider / Radio.
+
+class Slider(gr.Slider):
+    is_template = True
+
+    def preprocess(self, payload):
+        return payload
+
+
+class Radio(gr.Radio):
+    is_template = True
+
+    def preprocess(self, payload):
+        return payload
+
+
+class Dropdown(gr.Dropdown):
+    is_template = True
+
+    def preprocess(self, payload):
+        return payload

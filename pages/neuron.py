@@ -4,7 +4,7 @@ from __future__ import annotations
 import gradio as gr
 
 from playground import neuron, validate
-from pages.common import I18N, LIGHT, guard
+from pages.common import I18N, LIGHT, Radio, Slider, guard
 
 TAB_ID = "neuron"
 LIMIT = 10.0  # sliders span [-LIMIT, LIMIT]; the API accepts the same range
@@ -44,19 +44,19 @@ def build(lang: gr.Component) -> gr.Tab:
             with gr.Column(scale=1, min_width=320):
                 preset = gr.Dropdown([(I18N(f"neuron_preset_{k}"), k) for k in neuron.PRESETS],
                                      value="course", label=I18N("neuron_preset"), elem_id="neuron-preset")
-                n_inputs = gr.Slider(1, 3, value=n0, step=1, label=I18N("neuron_n_inputs"))
+                n_inputs = Slider(1, 3, value=n0, step=1, label=I18N("neuron_n_inputs"))
                 pairs = []
                 for i in range(3):
                     with gr.Row():
-                        x = gr.Slider(-LIMIT, LIMIT, value=xs0[i], step=0.1, visible=i < n0,
+                        x = Slider(-LIMIT, LIMIT, value=xs0[i], step=0.1, visible=i < n0,
                                       label=I18N(f"neuron_input_{i + 1}"),
                                       elem_id=f"neuron-x{i + 1}")
-                        w = gr.Slider(-LIMIT, LIMIT, value=ws0[i], step=0.1, visible=i < n0,
+                        w = Slider(-LIMIT, LIMIT, value=ws0[i], step=0.1, visible=i < n0,
                                       label=I18N(f"neuron_weight_{i + 1}"), elem_id=f"neuron-w{i + 1}")
                     pairs += [x, w]
-                bias = gr.Slider(-LIMIT, LIMIT, value=b0, step=0.1, label=I18N("neuron_bias"),
+                bias = Slider(-LIMIT, LIMIT, value=b0, step=0.1, label=I18N("neuron_bias"),
                                  elem_id="neuron-b")
-                activation = gr.Radio([(I18N(f"act_{k}"), k) for k in neuron.ACTIVATIONS],
+                activation = Radio([(I18N(f"act_{k}"), k) for k in neuron.ACTIVATIONS],
                                       value=act0, label=I18N("neuron_activation"),
                                       elem_id="neuron-activation")
                 steps = gr.Markdown(first[0], elem_id="neuron-steps")

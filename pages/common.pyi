@@ -1,0 +1,104 @@
+"""What every page shares: the translations, the error guard, the queue settings."""
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+
+import gradio as gr
+
+from playground.errors import UserError
+from playground.i18n import by_language, normalize, t
+
+log = logging.getLogger("genai_playground")
+
+# Static strings: the browser shows them in its language (see app.HEAD_SCRIPT for ?lang=).
+I18N = gr.I18n(**by_language())
+
+# Queue settings for a classroom on 2 CPU cores. Light events (numpy, milliseconds) run
+# many at once; model events share one slot per model, because a forward pass already
+# uses both cores and running two at once only makes both slower.
+LIGHT = {"concurrency_limit": 8, "concurrency_id": "light"}
+MODEL = {"concurrency_limit": 1, "concurrency_id": "model"}
+TRAINING = {"concurrency_limit": 2, "concurrency_id": "training"}
+
+
+def _error(exc: Exception, lang) -> gr.Error:
+    if isinstance(exc, UserError):
+        return gr.Error(t(exc.key, lang, **exc.values), print_exception=False)
+    log.exception("unexpected error in a handler")
+    return gr.Error(t("error_internal", lang), print_exception=False)
+
+
+def guard(fn):
+    """Turn a handler's errors into a gr.Error in the visitor's language.
+
+    Convention: the handler's last argument is the language ("es" / "en"). A UserError
+    becomes its translated message; anything else is logged and answered with a generic
+    message, so one visitor's bad input never takes the app down for the others.
+    """
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def stream(*args):
+            lang = normalize(args[-1] if args else None)
+            try:
+                yield from fn(*args[:-1], lang)
+            except gr.Error:
+                raise
+            except Exception as exc:  # noqa: BLE001 - every failure gets a message
+                raise _error(exc, lang) from exc
+        return stream
+
+    @functools.wraps(fn)
+    def call(*args):
+        lang = normalize(args[-1] if args else None)
+        try:
+            return fn(*args[:-1], lang)
+        except gr.Error:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise _error(exc, lang) from exc
+    return call
+
+
+# --- components that leave validation to the handler -----------------------------------
+# Gradio's own Slider and Radio reject out-of-range values and unknown choices with an
+# English-only message before the handler runs. These pass the raw value through, and the
+# handler checks it with playground.validate, which answers in the visitor's language.
+# `is_template` makes the browser draw them with the stock Slider / Radio.
+from gradio.events import Dependency
+
+class Slider(gr.Slider):
+    is_template = True
+
+    def preprocess(self, payload):
+        return payload
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+
+class Radio(gr.Radio):
+    is_template = True
+
+    def preprocess(self, payload):
+        return payload
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+
+class Dropdown(gr.Dropdown):
+    is_template = True
+
+    def preprocess(self, payload):
+        return payload
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component

@@ -1,0 +1,63 @@
+"""Browser layer: Debian's Chromium, headless, driven by Playwright, as a visitor uses the app.
+
+Screenshots of every tab in both languages land in tests/screenshots/ (ignored by git):
+open them and look.
+"""
+import pytest
+
+import app
+from playground.i18n import t
+from tests.conftest import screenshot
+
+LANGS = ("es", "en")
+
+
+def curve_title(page) -> str:
+    return page.locator("#neuron-curve .gtitle").first.text_content()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_neuron_tab_responds_to_a_slider(page_in, lang):
+    # Open the app on the other tab's default, then the Neuron tab by its visible name.
+    page = page_in(lang)
+    page.get_by_role("tab", name=t("tab_neuron", lang)).click()
+    assert page.locator("#app-title").inner_text().strip().endswith(t("app_title", lang).lstrip("# 🧪"))
+    assert "z = 7" in curve_title(page)
+    weight = page.locator("#neuron-w1 input[type=number]")
+    weight.fill("3")
+    weight.press("Enter")
+    page.wait_for_function(
+        "() => document.querySelector('#neuron-curve .gtitle')?.textContent.includes('z = 10')",
+        timeout=15_000)
+    assert t("neuron_curve_x", lang) in page.locator("#neuron-curve").inner_text()
+    steps = page.locator("#neuron-steps").inner_text()
+    assert "3 · 3 = 9" in steps
+    screenshot(page, f"neuron-moved-{lang}")
+
+
+def test_language_switch_changes_static_and_computed_text(page_in):
+    page = page_in(None, locale="es-ES")                       # the browser says Spanish
+    assert "Laboratorio" in page.locator("#app-title").inner_text()
+    assert "suma ponderada" in page.locator("#neuron-curve").inner_text()
+    page.locator("#lang-switch").get_by_text("EN", exact=True).click()
+    page.wait_for_function("() => document.querySelector('#app-title').textContent.includes('GenAI')",
+                           timeout=10_000)
+    page.wait_for_function(
+        "() => document.querySelector('#neuron-curve').textContent.includes('weighted sum')",
+        timeout=10_000)
+    assert "lang=en" in page.url
+
+
+def test_browser_language_is_the_default(page_in):
+    page = page_in(None, locale="en-US")
+    assert "GenAI Playground" in page.locator("#app-title").inner_text()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("tab_id", app.TAB_IDS)
+def test_every_tab_opens_from_its_link_and_is_screenshotted(page_in, lang, tab_id):
+    page = page_in(lang, tab=tab_id)
+    selected = page.get_by_role("tab", selected=True)
+    assert selected.inner_text().strip() == t(f"tab_{tab_id}", lang)
+    page.wait_for_timeout(1500)                                  # let the plots draw
+    screenshot(page, f"tab-{tab_id}-{lang}")
