@@ -159,8 +159,10 @@ class CausalLM:
     # generation
     def stream_tokens(self, prompt_ids, max_new_tokens: int = 128, temperature: float = 1.0,
                       top_k: int = 0, top_p: float = 1.0, seed: int | None = None,
-                      stop_event: threading.Event | None = None) -> Iterator[SampledToken]:
-        """Yield new tokens one at a time, reusing the KV cache; stops after an end token.
+                      stop_event: threading.Event | None = None,
+                      stop_at_eos: bool = True) -> Iterator[SampledToken]:
+        """Yield new tokens one at a time, reusing the KV cache; stops after an end token
+        (unless `stop_at_eos` is False).
 
         `seed` makes a run repeatable (a generator of its own, never the global one);
         setting `stop_event` stops it between two tokens. temperature 0 is greedy.
@@ -194,7 +196,7 @@ class CausalLM:
                     token = int(torch.multinomial(probs, 1, generator=generator))
                     prob = float(probs[token])
                 yield SampledToken(token, prob)
-                if token in eos:
+                if stop_at_eos and token in eos:
                     return
                 step_input = torch.tensor([[token]])                   # (1, 1)
 

@@ -41,6 +41,8 @@ class Tokenizer:
     vocab_size: int                       # every id it can produce, special tokens included
     encode_fn: Callable[[str], list[Token]]
     n_special: int = 0                    # of which special tokens (<|endoftext|>, [CLS], ...)
+    n_ordinary: int | None = None         # ids that stand for text (BPE ranks, WordPiece
+                                          # entries): vocab_size - n_special unless ids are unused
 
     def encode(self, text: str) -> list[Token]:
         if len(text) > MAX_CHARS:
@@ -52,7 +54,8 @@ class Tokenizer:
         return [t.id for t in self.encode(text)]
 
     def facts(self) -> dict:
-        return {"vocab_size": self.vocab_size, "n_special": self.n_special}
+        n_ordinary = self.vocab_size - self.n_special if self.n_ordinary is None else self.n_ordinary
+        return {"vocab_size": self.vocab_size, "n_special": self.n_special, "n_ordinary": n_ordinary}
 
 
 # --- characters and bytes ------------------------------------------------------------------
@@ -161,7 +164,12 @@ def _smollm2() -> Tokenizer:
     from playground.causal_lm import smollm2_cache_dir
 
     tok = AutoTokenizer.from_pretrained(smollm2_cache_dir())
-    return _byte_level("smollm2", tok.backend_tokenizer, n_special=len(tok.all_special_ids))
+    return _byte_level("smollm2", tok.backend_tokenizer, n_special=_count_special(tok))
+
+
+def _count_special(tok) -> int:
+    """Special tokens of a transformers tokenizer (SmolLM2 has 17: <|im_start|>, ...)."""
+    return sum(1 for added in tok.added_tokens_decoder.values() if added.special)
 
 
 # --- WordPiece (BERT) ------------------------------------------------------------------------
@@ -182,7 +190,7 @@ def _bert() -> Tokenizer:
                 for i, entry, (start, end) in zip(enc.ids, enc.tokens, enc.offsets)]
 
     return Tokenizer("bert", backend_tokenizer.get_vocab_size(with_added_tokens=True), encode,
-                     n_special=len(tok.all_special_ids))
+                     n_special=_count_special(tok))
 
 
 # --- tiktoken's encodings, in pure Python ----------------------------------------------------
@@ -197,7 +205,10 @@ def _tiktoken(name: str, encoding: str) -> Callable[[], Tokenizer]:
         def encode(text: str) -> list[Token]:
             return [Token(i, decoder[i], _label(decoder[i])) for i in enc.encode_ordinary(text)]
 
-        return Tokenizer(name, enc.n_vocab, encode, n_special=len(enc._special))
+        # n_vocab counts unused ids too: o200k has 199,998 ranks, then specials at 199,999
+        # and 200,018
+        return Tokenizer(name, enc.n_vocab, encode, n_special=len(enc._special),
+                         n_ordinary=len(enc._ranks))
     return load
 
 
