@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import plotly.graph_objects as go
+from scipy import special
 
 from . import plotstyle
 from .i18n import t
@@ -58,9 +59,8 @@ def leaky_relu(z):
 
 def gelu(z):
     # The exact GELU, z * Phi(z), with Phi the standard normal CDF (Hendrycks & Gimpel 2016).
-    erf = np.vectorize(math.erf, otypes=[float])
     z = np.asarray(z, dtype=float)
-    return 0.5 * z * (1.0 + erf(z / math.sqrt(2.0)))
+    return 0.5 * z * (1.0 + special.erf(z / math.sqrt(2.0)))
 
 
 ACTIVATIONS = {
@@ -206,19 +206,21 @@ def curve_figure(result: NeuronResult, lang: str) -> go.Figure:
     z, y = result.weighted_sum, result.output
     half = max(6.0, abs(z) * 1.2)                      # keep the point inside the view
     zs = np.linspace(-half, half, 401)
-    fig = go.Figure()
-    fig.add_scatter(x=zs, y=activate(result.activation, zs), mode="lines",
-                    line={"width": 4, "color": plotstyle.COLORS["line"]},
-                    name=t(f"act_{result.activation}", lang))
-    fig.add_scatter(x=[z, z, -half], y=[0, y, y], mode="lines", showlegend=False,
-                    line={"dash": "dot", "color": "#888", "width": 2}, hoverinfo="skip")
-    fig.add_scatter(x=[z], y=[y], mode="markers+text", text=[f"({fmt(z, 2)}, {fmt(y)})"],
-                    textposition="top left", textfont={"size": 18},
-                    marker={"size": 18, "color": plotstyle.COLORS["point"]},
-                    name=t("neuron_curve_point", lang))
-    title = t("neuron_curve_title", lang, act=t(f"act_{result.activation}", lang),
-              z=fmt(z), y=fmt(y))
-    return plotstyle.layout(fig, title, t("neuron_curve_x", lang), t("neuron_curve_y", lang))
+    act = t(f"act_{result.activation}", lang)
+    data = [
+        {"type": "scatter", "x": zs, "y": activate(result.activation, zs), "mode": "lines",
+         "line": {"width": 4, "color": plotstyle.COLORS["line"]}, "name": act},
+        {"type": "scatter", "x": [z, z, -half], "y": [0, y, y], "mode": "lines",
+         "showlegend": False, "hoverinfo": "skip",
+         "line": {"dash": "dot", "color": "#888", "width": 2}},
+        {"type": "scatter", "x": [z], "y": [y], "mode": "markers+text",
+         "text": [f"({fmt(z, 2)}, {fmt(y)})"], "textposition": "top left",
+         "textfont": {"size": 18}, "marker": {"size": 18, "color": plotstyle.COLORS["point"]},
+         "name": t("neuron_curve_point", lang)},
+    ]
+    title = t("neuron_curve_title", lang, act=act, z=fmt(z), y=fmt(y))
+    layout = plotstyle.base_layout(title, t("neuron_curve_x", lang), t("neuron_curve_y", lang))
+    return plotstyle.figure(data, layout)
 
 
 def plane_figure(result: NeuronResult, lang: str, extent: float = 5.0) -> go.Figure:
@@ -226,20 +228,25 @@ def plane_figure(result: NeuronResult, lang: str, extent: float = 5.0) -> go.Fig
     w1, w2 = (list(result.weights) + [0.0, 0.0])[:2]
     x1, x2 = (list(result.inputs) + [0.0, 0.0])[:2]
     xs, ys, out = output_grid(w1, w2, result.bias, result.activation, extent, n=121)
-    fig = go.Figure()
-    fig.add_heatmap(x=xs, y=ys, z=out, colorscale="RdBu_r", zmid=0 if out.min() < 0 else None,
-                    colorbar={"title": {"text": t("neuron_plane_output", lang)}})
+    heat = {"type": "heatmap", "x": xs, "y": ys, "z": out, "colorscale": "RdBu_r",
+            "colorbar": {"title": {"text": t("neuron_plane_output", lang)}}}
+    if out.min() < 0:
+        heat["zmid"] = 0
+    data = [heat]
+    layout = plotstyle.base_layout(t("neuron_plane_title", lang), t("neuron_plane_x", lang),
+                                   t("neuron_plane_y", lang), height=520)
     line = boundary_line(w1, w2, result.bias, extent)
     if line is not None:
-        fig.add_scatter(x=line[0], y=line[1], mode="lines", name=t("neuron_plane_line", lang),
-                        line={"color": plotstyle.COLORS["boundary"], "width": 4, "dash": "dash"})
+        data.append({"type": "scatter", "x": line[0], "y": line[1], "mode": "lines",
+                     "name": t("neuron_plane_line", lang),
+                     "line": {"color": plotstyle.COLORS["boundary"], "width": 4, "dash": "dash"}})
     else:
-        fig.add_annotation(x=0, y=0, text=t("neuron_plane_no_line", lang), showarrow=False,
-                           bgcolor="white")
+        layout["annotations"] = [{"x": 0, "y": 0, "text": t("neuron_plane_no_line", lang),
+                                  "showarrow": False, "bgcolor": "white"}]
     if abs(x1) <= extent and abs(x2) <= extent:
-        fig.add_scatter(x=[x1], y=[x2], mode="markers", name=t("neuron_plane_point", lang),
-                        marker={"size": 16, "color": "#ffd92f", "line": {"width": 2, "color": "black"}})
-    fig.update_xaxes(range=[-extent, extent])
-    fig.update_yaxes(range=[-extent, extent])
-    return plotstyle.layout(fig, t("neuron_plane_title", lang), t("neuron_plane_x", lang),
-                            t("neuron_plane_y", lang), height=520)
+        data.append({"type": "scatter", "x": [x1], "y": [x2], "mode": "markers",
+                     "name": t("neuron_plane_point", lang),
+                     "marker": {"size": 16, "color": "#ffd92f", "line": {"width": 2, "color": "black"}}})
+    layout["xaxis"]["range"] = [-extent, extent]
+    layout["yaxis"]["range"] = [-extent, extent]
+    return plotstyle.figure(data, layout)

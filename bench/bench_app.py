@@ -1,0 +1,153 @@
+"""Benchmarks of the app itself (issue 2). Prints figures; asserts nothing.
+
+    .venv/bin/python bench/bench_app.py [--calls 200] [--visitors 30] [--interactions 20]
+
+1. Cold start: `python app.py` process start to the first HTTP 200 on / (target <= 5 s).
+2. /neuron through gradio_client: median and 95th percentile over N calls (target median
+   <= 30 ms).
+3. A classroom: V simulated visitors on loopback, each with its own client, each doing I
+   light interactions, bounded in time: failures (target 0) and the 95th percentile.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def start_server(port: int):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
+           "GENAI_PRELOAD": os.environ.get("GENAI_PRELOAD", "0")}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([PYTHON, "app.py", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    while True:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return proc, time.perf_counter() - t0
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.perf_counter() - t0 > 120:
+            raise RuntimeError("the app did not start")
+        time.sleep(0.02)
+
+
+def neuron_args(rng: random.Random):
+    return (rng.choice([1, 2, 3]), *[round(rng.uniform(-5, 5), 1) for _ in range(7)],
+            rng.choice(["relu", "sigmoid", "tanh", "gelu"]), rng.choice(["es", "en"]))
+
+
+def bench_neuron(url: str, calls: int):
+    from gradio_client import Client
+    client = Client(url, verbose=False)
+    rng = random.Random(0)
+    client.predict(*neuron_args(rng), api_name="/neuron")           # warm up
+    times = []
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        client.predict(*neuron_args(rng), api_name="/neuron")
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def classroom(url: str, visitors: int, interactions: int, budget_s: float = 300):
+    """Each visitor: own client, `interactions` light calls; all bounded by `budget_s`."""
+    from gradio_client import Client
+    latencies, failures, lock = [], [], threading.Lock()
+    deadline = time.perf_counter() + budget_s
+
+    def visitor(i):
+        rng = random.Random(i)
+        try:
+            client = Client(url, verbose=False)
+        except Exception as exc:  # noqa: BLE001
+            with lock:
+                failures.append(repr(exc))
+            return
+        for _ in range(interactions):
+            if time.perf_counter() > deadline:
+                with lock:
+                    failures.append("time budget exceeded")
+                return
+            t0 = time.perf_counter()
+            try:
+                client.predict(*neuron_args(rng), api_name="/neuron")
+                with lock:
+                    latencies.append(time.perf_counter() - t0)
+            except Exception as exc:  # noqa: BLE001
+                with lock:
+                    failures.append(repr(exc)[:120])
+            time.sleep(rng.uniform(0.05, 0.3))       # a person moves the next slider
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=visitor, args=(i,)) for i in range(visitors)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return latencies, failures, time.perf_counter() - t0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--visitors", type=int, default=30)
+    parser.add_argument("--interactions", type=int, default=20)
+    args = parser.parse_args()
+
+    colds = []
+    for _ in range(3):
+        proc, cold = start_server(free_port())
+        colds.append(cold)
+        proc.terminate()
+        proc.wait()
+    print(f"cold start (process start -> first 200 on /), 3 runs: "
+          f"median {statistics.median(colds):.2f} s, runs {', '.join(f'{c:.2f}' for c in colds)}"
+          f"  [target <= 5 s]")
+
+    port = free_port()
+    proc, _ = start_server(port)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        times = bench_neuron(url, args.calls)
+        print(f"/neuron via gradio_client, {args.calls} calls: median "
+              f"{1000 * statistics.median(times):.1f} ms, p95 {1000 * percentile(times, 95):.1f} ms"
+              f"  [target median <= 30 ms]")
+        lat, fails, wall = classroom(url, args.visitors, args.interactions)
+        print(f"classroom: {args.visitors} visitors x {args.interactions} interactions in "
+              f"{wall:.1f} s: {len(lat)} ok, {len(fails)} failures, p95 "
+              f"{1000 * percentile(lat, 95):.0f} ms, median {1000 * statistics.median(lat):.0f} ms"
+              f"  [target 0 failures]")
+        for f in fails[:5]:
+            print("  failure:", f)
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+if __name__ == "__main__":
+    main()
