@@ -11,11 +11,11 @@ import os
 
 import gradio as gr
 
-from pages import neuron
+from pages import models, neuron
 from pages.common import I18N
 from playground.i18n import normalize
 
-PAGES = [neuron]
+PAGES = [neuron, models]
 TAB_IDS = [page.TAB_ID for page in PAGES]
 
 # The static strings are translated in the browser by Gradio's i18n library, which picks the
@@ -117,6 +117,11 @@ def main(argv=None):
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
     args = parser.parse_args(argv)
+    if os.environ.get("GENAI_PRELOAD", "1") != "0":
+        # Load the models while the first visitors read the first tab (SmolLM2 first: the
+        # slowest). The server answers at once; nothing waits for this.
+        from playground import backends
+        backends.preload_in_background()
     demo = prepare(build_app())
     demo.launch(server_name=args.host, server_port=args.port, **launch_kwargs())
 
