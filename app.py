@@ -117,6 +117,9 @@ def main(argv=None):
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
     args = parser.parse_args(argv)
+    if os.environ.get("SPACE_ID"):                 # on a Hugging Face Space
+        from scripts import space_bootstrap
+        space_bootstrap.ensure()
     if os.environ.get("GENAI_PRELOAD", "1") != "0":
         # Load the models while the first visitors read the first tab (SmolLM2 first: the
         # slowest). The server answers at once; nothing waits for this.
