@@ -22,7 +22,7 @@ import os
 import shutil
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
@@ -34,6 +34,8 @@ CACHE_ENV = "GENAI_PLAYGROUND_CACHE"
 GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_CACHE_NAME = "smollm2-135m-instruct-q4_1-float32"  # change it if the format changes
 MAX_CONTEXT = 2048  # tokens a visitor's prompt + generation may reach (the model takes 8192)
+MAX_FORWARD = 256   # tokens of one `forward`: its attentions take layers x heads x T^2 floats
+                    # (SmolLM2, 256 tokens: 71 MB) and its logits T x vocabulary (50 MB)
 
 
 # --- sampling: pure functions on one row of logits ----------------------------------------
@@ -91,17 +93,23 @@ class CausalLM:
     tokenizer: Any              # a transformers tokenizer
     model: Any                  # a transformers *ForCausalLM, eval mode, eager attention
     from_cache: bool | None = None  # SmolLM2: loaded from the dequantized cache folder?
+    # fast tokenizers change their settings in place; see encoder.Encoder.tokenizer_lock
+    tokenizer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
+                                           compare=False)
 
     # text <-> ids
     def encode(self, text: str) -> list[int]:
-        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        with self.tokenizer_lock:
+            return self.tokenizer(text, add_special_tokens=False)["input_ids"]
 
     def decode(self, ids) -> str:
-        return self.tokenizer.decode(list(ids))
+        with self.tokenizer_lock:
+            return self.tokenizer.decode(list(ids))
 
     def pieces(self, ids) -> list[str]:
         """Each token on its own, as text (a piece that splits a character shows as �)."""
-        return [self.tokenizer.decode([i]) for i in ids]
+        with self.tokenizer_lock:
+            return [self.tokenizer.decode([i]) for i in ids]
 
     @property
     def has_chat_template(self) -> bool:
@@ -111,8 +119,9 @@ class CausalLM:
         """[{"role": "user", "content": ...}, ...] through the chat template, as token ids."""
         if not self.has_chat_template:
             raise UserError("error_no_chat_template", model=self.name)
-        out = self.tokenizer.apply_chat_template(messages, add_generation_prompt=add_generation_prompt,
-                                                 tokenize=True, return_dict=True)
+        with self.tokenizer_lock:
+            out = self.tokenizer.apply_chat_template(
+                messages, add_generation_prompt=add_generation_prompt, tokenize=True, return_dict=True)
         return list(out["input_ids"])
 
     @property
@@ -124,11 +133,12 @@ class CausalLM:
         return frozenset(i for i in ids if i is not None)
 
     # one forward pass
-    def _check_length(self, n: int) -> None:
+    def _check_length(self, n: int, limit: int | None = None) -> None:
+        limit = limit or self.max_context
         if n == 0:
             raise UserError("error_empty_prompt")
-        if n > self.max_context:
-            raise UserError("error_prompt_too_long", tokens=n, limit=self.max_context)
+        if n > limit:
+            raise UserError("error_prompt_too_long", tokens=n, limit=limit)
 
     @property
     def max_context(self) -> int:
@@ -145,10 +155,10 @@ class CausalLM:
         return out.logits[0, -1].float().numpy()
 
     def forward(self, ids) -> CausalOutput:
-        """Logits at every position and every head's attention, for a short text."""
+        """Logits at every position and every head's attention, for up to MAX_FORWARD tokens."""
         import torch
 
-        self._check_length(len(ids))
+        self._check_length(len(ids), MAX_FORWARD)
         with torch.inference_mode():
             out = self.model(torch.tensor([list(ids)]), output_attentions=True, use_cache=False)
         if not out.attentions:

@@ -11,7 +11,8 @@ returns the attention weights.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +35,18 @@ class Encoder:
     name: str
     tokenizer: Any              # a transformers tokenizer (WordPiece for BERT models)
     model: Any                  # a transformers encoder (BertModel), eval mode
+    # A fast tokenizer called with other padding / truncation settings than the last call
+    # changes them in place; two threads doing so at once fail ("Already borrowed").
+    tokenizer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
+                                           compare=False)
 
     def analyze(self, text: str) -> EncoderOutput:
         """One text through the model: its pieces, every head's attention, its embedding."""
         import torch
 
-        batch = self.tokenizer([text], return_tensors="pt", truncation=True, max_length=MAX_TOKENS)
-        full_length = len(self.tokenizer(text)["input_ids"])
+        with self.tokenizer_lock:
+            batch = self.tokenizer([text], return_tensors="pt", truncation=True, max_length=MAX_TOKENS)
+            full_length = len(self.tokenizer(text)["input_ids"])
         with torch.inference_mode():
             out = self.model(**batch, output_attentions=True)
         if not out.attentions:
@@ -61,8 +67,9 @@ class Encoder:
 
         rows = []
         for start in range(0, len(texts), batch_size):
-            batch = self.tokenizer(list(texts[start:start + batch_size]), return_tensors="pt",
-                                   padding=True, truncation=True, max_length=MAX_TOKENS)
+            with self.tokenizer_lock:
+                batch = self.tokenizer(list(texts[start:start + batch_size]), return_tensors="pt",
+                                       padding=True, truncation=True, max_length=MAX_TOKENS)
             with torch.inference_mode():
                 hidden = self.model(**batch).last_hidden_state        # (B, T, D)
             rows.append(_mean_pool(hidden, batch["attention_mask"]).numpy())

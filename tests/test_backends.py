@@ -262,3 +262,26 @@ def test_hub_encoder_through_from_pretrained(monkeypatch, tiny_bert):
     assert out.attentions.shape == (2, 4, 4, 4)
     np.testing.assert_allclose(out.attentions.sum(-1), 1.0, atol=1e-5)
     assert enc.embed(["a", "b c"]).shape == (2, 32)
+
+
+def test_visitors_share_the_encoder_from_many_threads(minilm):
+    # transformers re-sets a fast tokenizer's padding/truncation in place on each call;
+    # unguarded, concurrent calls with different settings fail with "Already borrowed"
+    errors = []
+
+    def visitor(i):
+        try:
+            for k in range(6):
+                if (i + k) % 2:
+                    minilm.embed(["one sentence", "and another, longer one"])
+                else:
+                    minilm.analyze("a single text")
+        except Exception as exc:  # noqa: BLE001
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=visitor, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []

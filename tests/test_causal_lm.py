@@ -17,7 +17,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from playground import backends  # noqa: E402
-from playground.causal_lm import sampling_distribution, smollm2_cache_dir  # noqa: E402
+from playground.causal_lm import MAX_FORWARD, sampling_distribution, smollm2_cache_dir  # noqa: E402
 from playground.errors import UserError  # noqa: E402
 
 QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
@@ -98,7 +98,7 @@ def test_prompt_limits(smollm2):
         smollm2.next_token_logits([])
     assert err.value.key == "error_empty_prompt"
     with pytest.raises(UserError) as err:
-        smollm2.forward([1] * (smollm2.max_context + 1))
+        smollm2.forward([1] * (MAX_FORWARD + 1))
     assert err.value.key == "error_prompt_too_long"
 
 
