@@ -37,6 +37,13 @@ def limit_torch_threads() -> None:
         torch.set_num_threads(wanted)
 
 
+# One forward pass at a time in this process. Each torch call already spreads over every
+# core; two visitors' calls at once would run 2 x 2 OpenMP threads on 2 cores, and
+# spinning threads that wait for a descheduled partner slow both by up to 10x. Taken
+# per forward pass (one token of a stream), so concurrent streams interleave token by token.
+COMPUTE_LOCK = threading.Lock()
+
+
 # --- one backend ----------------------------------------------------------------------
 
 NOT_LOADED, LOADING, LOADED, FAILED = "not loaded", "loading", "loaded", "failed"

@@ -28,6 +28,7 @@ from typing import Any, Iterator, NamedTuple
 
 import numpy as np
 
+from playground.backends import COMPUTE_LOCK, limit_torch_threads
 from playground.errors import UserError
 
 CACHE_ENV = "GENAI_PLAYGROUND_CACHE"
@@ -150,7 +151,7 @@ class CausalLM:
         import torch
 
         self._check_length(len(ids))
-        with torch.inference_mode():
+        with COMPUTE_LOCK, torch.inference_mode():
             out = self.model(torch.tensor([list(ids)]), logits_to_keep=1)
         return out.logits[0, -1].float().numpy()
 
@@ -159,7 +160,7 @@ class CausalLM:
         import torch
 
         self._check_length(len(ids), MAX_FORWARD)
-        with torch.inference_mode():
+        with COMPUTE_LOCK, torch.inference_mode():
             out = self.model(torch.tensor([list(ids)]), output_attentions=True, use_cache=False)
         if not out.attentions:
             raise RuntimeError("no attention weights: load the model with attn_implementation='eager'")
@@ -192,8 +193,9 @@ class CausalLM:
                 if stop_event is not None and stop_event.is_set():
                     return
                 # 1. run the model on the new tokens only; earlier ones are in the cache
-                out = self.model(step_input, past_key_values=cache, use_cache=True,
-                                 logits_to_keep=1)
+                with COMPUTE_LOCK:
+                    out = self.model(step_input, past_key_values=cache, use_cache=True,
+                                     logits_to_keep=1)
                 cache = out.past_key_values
                 logits = out.logits[0, -1]                             # (V,)
                 # 2. logits -> the distribution to draw from
@@ -229,8 +231,6 @@ def load(path_or_name: str | Path, name: str | None = None, from_cache: bool | N
     """Any causal LM `from_pretrained` accepts, float32 with eager attention."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from playground.backends import limit_torch_threads
 
     limit_torch_threads()
     tokenizer = AutoTokenizer.from_pretrained(path_or_name, **from_pretrained)
@@ -277,8 +277,6 @@ def smollm2_cache_dir(build: bool = True) -> Path | None:
             return target
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
-
-        from playground.backends import limit_torch_threads
 
         limit_torch_threads()
         folder, gguf = smollm2_gguf()

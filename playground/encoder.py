@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from playground.backends import COMPUTE_LOCK, limit_torch_threads
+
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on at most 256 word pieces
 
 
@@ -47,7 +49,7 @@ class Encoder:
         with self.tokenizer_lock:
             batch = self.tokenizer([text], return_tensors="pt", truncation=True, max_length=MAX_TOKENS)
             full_length = len(self.tokenizer(text)["input_ids"])
-        with torch.inference_mode():
+        with COMPUTE_LOCK, torch.inference_mode():
             out = self.model(**batch, output_attentions=True)
         if not out.attentions:
             raise RuntimeError("no attention weights: load the model with attn_implementation='eager'")
@@ -70,7 +72,7 @@ class Encoder:
             with self.tokenizer_lock:
                 batch = self.tokenizer(list(texts[start:start + batch_size]), return_tensors="pt",
                                        padding=True, truncation=True, max_length=MAX_TOKENS)
-            with torch.inference_mode():
+            with COMPUTE_LOCK, torch.inference_mode():
                 hidden = self.model(**batch).last_hidden_state        # (B, T, D)
             rows.append(_mean_pool(hidden, batch["attention_mask"]).numpy())
         dim = self.model.config.hidden_size
@@ -123,8 +125,6 @@ def minilm_dir() -> Path:
 def load(path_or_name: str | Path, name: str | None = None, **from_pretrained) -> Encoder:
     """Any BERT-like encoder `from_pretrained` accepts, with eager attention."""
     from transformers import AutoModel, AutoTokenizer
-
-    from playground.backends import limit_torch_threads
 
     limit_torch_threads()
     tokenizer = AutoTokenizer.from_pretrained(path_or_name, **from_pretrained)
