@@ -66,12 +66,16 @@ def child(what: str, env: dict | None = None) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def load_average() -> str:
+    return "load average " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def mb(n: float) -> str:
     return f"{n / 2**20:,.0f} MB"
 
 
 def load_times(skip_first: bool) -> None:
-    print("\n## 1. Load time in a fresh process (imports of torch + transformers apart)")
+    print(f"\n## 1. Load time in a fresh process (imports of torch + transformers apart; {load_average()})")
     print(f"{'backend':<12} {'run':<28} {'imports':>8} {'load':>8}")
     with tempfile.TemporaryDirectory() as empty_cache:
         env = {"GENAI_PLAYGROUND_CACHE": empty_cache}
@@ -89,7 +93,7 @@ def load_times(skip_first: bool) -> None:
 
 
 def memory() -> None:
-    print("\n## 2. Resident memory, every default backend and tokenizer loaded")
+    print(f"\n## 2. Resident memory, every default backend and tokenizer loaded ({load_average()})")
     r = child("all")
     print(f"RSS {mb(r['rss'])} (target <= 2,048 MB); loading all took {r['load_s']:.1f} s")
 
@@ -108,12 +112,26 @@ def bandwidth_bytes_per_s(size: int = 512 * 2**20, reps: int = 5) -> float:
     return 2 * src.nbytes / best
 
 
+def torch_read_bytes_per_s(size: int = 512 * 2**20, reps: int = 5) -> float:
+    """Best of `reps` sums of a large tensor: bytes read per second with torch's threads."""
+    import torch
+
+    x = torch.ones(size // 4)
+    best = float("inf")
+    for _ in range(reps):
+        t = time.perf_counter()
+        x.sum()
+        best = min(best, time.perf_counter() - t)
+    return x.numel() * 4 / best
+
+
 def sampling_speed(n_tokens: int, reps: int) -> None:
     import torch
 
     from playground import backends
 
-    print(f"\n## 3. SmolLM2 sampling {n_tokens} tokens (temperature 1, top-k 50, top-p 0.95)")
+    print(f"\n## 3. SmolLM2 sampling {n_tokens} tokens (temperature 1, top-k 50, top-p 0.95; "
+          f"{load_average()})")
     lm = backends.get("smollm2")
     prompt = lm.chat_ids([{"role": "user", "content": "Write a long story about a dragon."}])
     settings = dict(temperature=1.0, top_k=50, top_p=0.95)
@@ -140,12 +158,34 @@ def sampling_speed(n_tokens: int, reps: int) -> None:
         print(f"{name:<22} median {statistics.median(values):6.1f} tokens/s  "
               f"(runs: {', '.join(f'{v:.1f}' for v in values)})")
 
+    # two visitors streaming at once: COMPUTE_LOCK interleaves their tokens
+    import threading
+
+    counts = [0, 0]
+
+    def visitor(i):
+        for _ in lm.stream_tokens(prompt, n_tokens // 2, seed=i, stop_at_eos=False, **settings):
+            counts[i] += 1
+
+    threads = [threading.Thread(target=visitor, args=(i,)) for i in range(2)]
+    t = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    elapsed = time.perf_counter() - t
+    print(f"two visitors at once ({n_tokens // 2} tokens each): {sum(counts) / elapsed:.1f} tokens/s "
+          f"in total, {counts[0] / elapsed:.1f} each")
+
     weight_bytes = lm.facts()["bytes_in_memory"]
     bandwidth = bandwidth_bytes_per_s()
     print(f"memory bandwidth (numpy copy, read + write): {bandwidth / 1e9:.1f} GB/s; "
           f"weights read per token: {weight_bytes / 1e6:.0f} MB (float32, tied embedding once)")
     print(f"bandwidth bound: {bandwidth / weight_bytes:.1f} tokens/s; "
           f"torch threads: {torch.get_num_threads()}, cores: {os.cpu_count()}")
+    read = torch_read_bytes_per_s()
+    print(f"(torch reading a 512 MB tensor on {torch.get_num_threads()} threads: {read / 1e9:.1f} GB/s, "
+          f"bound {read / weight_bytes:.1f} tokens/s)")
 
 
 def small_figures() -> None:
@@ -153,7 +193,7 @@ def small_figures() -> None:
 
     from playground import backends, tokenizers
 
-    print("\n## 4. Small figures")
+    print(f"\n## 4. Small figures ({load_average()})")
     glove = backends.get("glove")
     queries = [glove.vector(w) for w in ("king", "paris", "computer", "music", "river")]
     t = time.perf_counter()
@@ -193,8 +233,7 @@ def main() -> None:
     parser.add_argument("--skip-first-load", action="store_true",
                         help="do not time the ~30 s dequantization into an empty cache")
     args = parser.parse_args()
-    print(f"# bench_backends: {os.cpu_count()} cores, load average "
-          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"# bench_backends: {os.cpu_count()} cores, {load_average()}")
     load_times(args.skip_first_load)
     memory()
     sampling_speed(args.tokens, args.reps)
