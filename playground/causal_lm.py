@@ -188,10 +188,13 @@ class CausalLM:
         eos = self.eos_ids
         step_input = torch.tensor([ids])                               # (1, T) the prompt
         cache = None
-        with torch.inference_mode():
-            for _ in range(max_new_tokens):
-                if stop_event is not None and stop_event.is_set():
-                    return
+        for _ in range(max_new_tokens):
+            if stop_event is not None and stop_event.is_set():
+                return
+            # torch's inference mode is per thread, and a web server may resume this
+            # generator on another thread: enter and leave it within one step, never
+            # across a `yield`.
+            with torch.inference_mode():
                 # 1. run the model on the new tokens only; earlier ones are in the cache
                 with COMPUTE_LOCK:
                     out = self.model(step_input, past_key_values=cache, use_cache=True,
@@ -207,10 +210,10 @@ class CausalLM:
                     # 3. draw the next token
                     token = int(torch.multinomial(probs, 1, generator=generator))
                     prob = float(probs[token])
-                yield SampledToken(token, prob)
-                if stop_at_eos and token in eos:
-                    return
-                step_input = torch.tensor([[token]])                   # (1, 1)
+            yield SampledToken(token, prob)
+            if stop_at_eos and token in eos:
+                return
+            step_input = torch.tensor([[token]])                       # (1, 1)
 
     def generate_ids(self, prompt_ids, max_new_tokens: int = 128, **sampling) -> list[int]:
         """All of `stream_tokens` at once: the new token ids."""

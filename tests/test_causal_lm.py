@@ -69,6 +69,7 @@ def test_stop_event_stops_between_tokens(smollm2):
     stop = threading.Event()
     got = []
     for token in smollm2.stream_tokens(ids, 50, temperature=0, stop_event=stop):
+        assert not torch.is_inference_mode_enabled()   # not left on between tokens
         got.append(token)
         if len(got) == 3:
             stop.set()
