@@ -141,6 +141,13 @@ def test_status_while_loading_then_loaded_or_failed():
     assert failing.status().text == "failed: OSError: disk full"
 
 
+def test_preload_in_background_is_a_daemon_thread(glove):
+    thread = backends.preload_in_background(("glove",))
+    assert thread.daemon
+    thread.join(30)
+    assert backends.status("glove").state == "loaded" and backends.get("glove") is glove
+
+
 def test_status_labels_exist_in_both_languages():
     from playground import i18n
 
