@@ -100,8 +100,10 @@ class CausalLM:
 
     # text <-> ids
     def encode(self, text: str) -> list[int]:
+        from playground.tokenizers import well_formed
+
         with self.tokenizer_lock:
-            return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+            return self.tokenizer(well_formed(text), add_special_tokens=False)["input_ids"]
 
     def decode(self, ids) -> str:
         with self.tokenizer_lock:

@@ -46,6 +46,9 @@ class Encoder:
         """One text through the model: its pieces, every head's attention, its embedding."""
         import torch
 
+        from playground.tokenizers import well_formed
+
+        text = well_formed(text)
         with self.tokenizer_lock:
             batch = self.tokenizer([text], return_tensors="pt", truncation=True, max_length=MAX_TOKENS)
             full_length = len(self.tokenizer(text)["input_ids"])
@@ -67,6 +70,9 @@ class Encoder:
         """Sentence embeddings, (N, D) float32, each row of length 1 (cosine = dot product)."""
         import torch
 
+        from playground.tokenizers import well_formed
+
+        texts = [well_formed(t) for t in texts]
         rows = []
         for start in range(0, len(texts), batch_size):
             with self.tokenizer_lock:

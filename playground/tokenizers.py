@@ -48,7 +48,7 @@ class Tokenizer:
         if len(text) > MAX_CHARS:
             from playground.errors import UserError
             raise UserError("error_text_too_long", length=len(text), limit=MAX_CHARS)
-        return self.encode_fn(text)
+        return self.encode_fn(well_formed(text))
 
     def ids(self, text: str) -> list[int]:
         return [t.id for t in self.encode(text)]
@@ -58,6 +58,14 @@ class Tokenizer:
         return {"vocab_size": self.vocab_size, "n_special": self.n_special, "n_ordinary": n_ordinary}
 
 
+def well_formed(text: str) -> str:
+    """`text` with surrogate pairs joined and lone surrogates (JSON may carry them, UTF-8
+    cannot) replaced by U+FFFD, as tiktoken does."""
+    if not any("\ud800" <= c <= "\udfff" for c in text):
+        return text
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 # --- characters and bytes ------------------------------------------------------------------
 
 UNICODE_CODE_POINTS = 0x110000  # 1,114,112
@@ -65,7 +73,7 @@ UNICODE_CODE_POINTS = 0x110000  # 1,114,112
 
 def _chars() -> Tokenizer:
     return Tokenizer("chars", UNICODE_CODE_POINTS,
-                     lambda text: [Token(ord(c), c.encode("utf-8", "surrogatepass"), c) for c in text])
+                     lambda text: [Token(ord(c), c.encode("utf-8"), c) for c in text])
 
 
 def _bytes() -> Tokenizer:

@@ -77,6 +77,15 @@ def test_pieces_put_back_together_give_the_text(name):
     assert tokenizers.get(name).encode("") == []
 
 
+@pytest.mark.parametrize("name", tokenizers.NAMES)
+def test_surrogates_as_tiktoken_reads_them(name):
+    tok = tokenizers.get(name)
+    assert tok.ids("\ud83d\udc4d") == tok.ids("👍")          # a pair is one character
+    assert tok.ids("a\ud83db") == tok.ids("a\ufffdb")         # a lone one is replaced
+    if name == "cl100k":
+        assert tok.ids("\ud83d\udc4d") == [9468, 239, 235]
+
+
 def test_bytes_and_chars_ids():
     assert tokenizers.get("bytes").ids("é") == [0xC3, 0xA9]
     assert tokenizers.get("chars").ids("é🤖") == [0xE9, 0x1F916]
