@@ -1,0 +1,106 @@
+"""The Diffusion tab: noise added step by step (forward), removed step by step (reverse),
+a prompt that picks the class with classifier-free guidance, and a 2D toy trained live."""
+from __future__ import annotations
+
+import gradio as gr
+
+from playground import diffusion, diffusion2d, fashion, gan2d, validate
+from playground.i18n import t
+from pages.common import I18N, LIGHT, MODEL, TRAINING, Dropdown, Radio, Slider, guard
+
+TAB_ID = "diffusion"
+N_SAMPLES = 16
+PROMPT_LIMIT = 200
+TOY_STEPS = 1000         # training steps of the 2D toy
+
+
+@guard
+def forward(example, step, lang):
+    """Handler of `diffusion_forward`: x_0, noise, x_t and the schedule at step t."""
+    example = validate.integer(example, "example", 0, 9)
+    step = validate.integer(step, "t", 0, diffusion.T - 1)
+    return diffusion.forward_figure(example, step, lang), diffusion.schedule_figure(step, lang)
+
+
+def _prompt_label(prompt: str, lang: str) -> tuple[int, str]:
+    label, how = diffusion.prompt_class(prompt)
+    if label is None:                           # no keyword: let MiniLM rank the class names
+        from playground import backends
+        label, how = diffusion.prompt_class(prompt, backends.get("minilm"))
+    name = fashion.class_names(lang)[label]
+    return label, t(f"diffusion_matched_{how}", lang, cls=name)
+
+
+@guard
+def generate(prompt, guidance, steps, method, seed, lang):
+    """Handler of `diffusion_sample`: stream the denoising of 16 images of the asked class."""
+    prompt = validate.text(prompt, PROMPT_LIMIT)
+    guidance = validate.number(guidance, "w", 0, 10)
+    steps = validate.integer(steps, "steps", 1, diffusion.T)
+    method = validate.choice(method, ["ddim", "ddpm"], "method")
+    seed = validate.integer(seed, "seed", 0, 1000)
+    label, note = _prompt_label(prompt, lang)
+    for fig in diffusion.stream_samples(label, N_SAMPLES, steps, guidance, method, seed, lang):
+        yield fig, note
+
+
+@guard
+def toy(target, lang):
+    """Handler of `diffusion_toy`: train a 2D diffusion live, then stream the reverse process."""
+    target = validate.choice(target, list(gan2d.TARGETS), "target")
+    yield from diffusion2d.train_and_sample(target, TOY_STEPS, lang)
+
+
+def build(lang: gr.Component) -> gr.Tab:
+    first = forward(0, 300, "es")
+    with gr.Tab(I18N("tab_diffusion"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
+        gr.Markdown(I18N("diffusion_lesson"))
+        gr.Markdown(I18N("diffusion_forward_heading"))
+        with gr.Row():
+            with gr.Column(scale=1, min_width=280):
+                example = Dropdown([(I18N(f"fashion_class_{i}"), i) for i in range(10)], value=0,
+                                      label=I18N("diffusion_example"), elem_id="diffusion-example")
+                step = Slider(0, diffusion.T - 1, value=300, step=1, label=I18N("diffusion_t"),
+                              elem_id="diffusion-t")
+                gr.Markdown(I18N("diffusion_forward_help"))
+            with gr.Column(scale=2):
+                images = gr.Plot(first[0], elem_id="diffusion-forward", show_label=False)
+            with gr.Column(scale=2):
+                curve = gr.Plot(first[1], elem_id="diffusion-schedule", show_label=False)
+        gr.on([example.change, step.change, lang.change], forward, [example, step, lang],
+              [images, curve], api_name="diffusion_forward", trigger_mode="always_last",
+              show_progress="hidden", **LIGHT)
+
+        gr.Markdown(I18N("diffusion_reverse_heading"))
+        with gr.Row():
+            with gr.Column(scale=1, min_width=300):
+                prompt = gr.Textbox(value="una zapatilla", label=I18N("diffusion_prompt"),
+                                    max_lines=1, elem_id="diffusion-prompt")
+                gr.Examples([["una zapatilla"], ["a bag"], ["un vestido"], ["trousers"], ["botas"]],
+                            [prompt], label=I18N("diffusion_prompt_examples"))
+                guidance = Slider(0, 8, value=3, step=0.5, label=I18N("diffusion_guidance"),
+                                  elem_id="diffusion-guidance")
+                steps = Slider(5, diffusion.T, value=50, step=5, label=I18N("diffusion_steps"),
+                               elem_id="diffusion-steps")
+                method = Radio([(I18N("diffusion_ddim"), "ddim"), (I18N("diffusion_ddpm"), "ddpm")],
+                               value="ddim", label=I18N("diffusion_method"), elem_id="diffusion-method")
+                seed = Slider(0, 1000, value=0, step=1, label=I18N("diffusion_seed"), elem_id="diffusion-seed")
+                go = gr.Button(I18N("diffusion_generate"), variant="primary", elem_id="diffusion-go")
+                matched = gr.Markdown("", elem_id="diffusion-matched")
+            with gr.Column(scale=3):
+                samples = gr.Plot(None, elem_id="diffusion-samples", show_label=False)
+        gr.on([go.click, prompt.submit], generate, [prompt, guidance, steps, method, seed, lang],
+              [samples, matched], api_name="diffusion_sample", show_progress="hidden", **MODEL)
+
+        gr.Markdown(I18N("diffusion_toy_heading"))
+        with gr.Row():
+            with gr.Column(scale=1, min_width=280):
+                target = Radio([(I18N(f"gan_target_{k}"), k) for k in gan2d.TARGETS], value="moons",
+                               label=I18N("gan_target"), elem_id="diffusion-toy-target")
+                toy_go = gr.Button(I18N("diffusion_toy_go"), variant="primary", elem_id="diffusion-toy-go")
+                gr.Markdown(I18N("diffusion_toy_help"))
+            with gr.Column(scale=3):
+                toy_plot = gr.Plot(None, elem_id="diffusion-toy", show_label=False)
+        toy_go.click(toy, [target, lang], toy_plot, api_name="diffusion_toy",
+                     show_progress="hidden", **TRAINING)
+    return tab

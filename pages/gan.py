@@ -1,0 +1,87 @@
+"""The GAN tab: a generator and a discriminator competing on a 2D shape, live (GAN Lab style)."""
+from __future__ import annotations
+
+import time
+
+import gradio as gr
+
+from playground import gan2d, validate
+from pages.common import I18N, LIGHT, TRAINING, Radio, Slider, guard
+
+TAB_ID = "gan"
+STEPS_PER_FRAME = 5          # generator steps between two frames
+FRAMES = 200                 # one press of Train: 1,000 generator steps, then press again
+MIN_FRAME_S = 0.05           # at most 20 frames a second
+
+
+def _inputs(target, lr_g, lr_d, d_steps):
+    return (validate.choice(target, list(gan2d.TARGETS), "target"),
+            validate.number(lr_g, "lr_G", 1e-5, 0.05), validate.number(lr_d, "lr_D", 1e-5, 0.05),
+            validate.integer(d_steps, "k", 1, 5))
+
+
+def _run(state, target, lr_g, lr_d):
+    """The visitor's run, or a new one when there is none yet or the target changed."""
+    if not isinstance(state, gan2d.GanRun) or state.target != target:
+        state = gan2d.GanRun(target)
+    state.set_rates(lr_g, lr_d)
+    return state
+
+
+@guard
+def train(state, target, lr_g, lr_d, d_steps, lang):
+    """Handler of `gan_train`: stream frames of training, resuming the visitor's run."""
+    target, lr_g, lr_d, d_steps = _inputs(target, lr_g, lr_d, d_steps)
+    run = _run(state, target, lr_g, lr_d)
+    last = 0.0
+    for fig in gan2d.train_frames(run, d_steps, STEPS_PER_FRAME, FRAMES, lang):
+        wait = MIN_FRAME_S - (time.perf_counter() - last)
+        if wait > 0:
+            time.sleep(wait)
+        last = time.perf_counter()
+        yield fig, run
+
+
+@guard
+def show(state, target, lang):
+    """Handler of `gan_show`: the current frame (a fresh run if the target changed)."""
+    target = validate.choice(target, list(gan2d.TARGETS), "target")
+    run = state if isinstance(state, gan2d.GanRun) and state.target == target else gan2d.GanRun(target)
+    return gan2d.frame_figure(run, gan2d.target_points(target, 400, seed=1), lang), run
+
+
+def reset(target):
+    return None
+
+
+def build(lang: gr.Component) -> gr.Tab:
+    first = gan2d.frame_figure(gan2d.GanRun("ring"), gan2d.target_points("ring", 400, seed=1), "es")
+    with gr.Tab(I18N("tab_gan"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
+        gr.Markdown(I18N("gan_lesson"))
+        run = gr.State(None)
+        with gr.Row():
+            with gr.Column(scale=1, min_width=300):
+                target = Radio([(I18N(f"gan_target_{k}"), k) for k in gan2d.TARGETS], value="ring",
+                               label=I18N("gan_target"), elem_id="gan-target")
+                lr_g = Slider(0.0001, 0.01, value=0.001, step=0.0001, label=I18N("gan_lr_g"),
+                              elem_id="gan-lr-g")
+                lr_d = Slider(0.0001, 0.01, value=0.001, step=0.0001, label=I18N("gan_lr_d"),
+                              elem_id="gan-lr-d")
+                d_steps = Slider(1, 5, value=1, step=1, label=I18N("gan_d_steps"), elem_id="gan-d-steps")
+                with gr.Row():
+                    start = gr.Button(I18N("gan_train"), variant="primary", elem_id="gan-train")
+                    stop = gr.Button(I18N("gan_stop"), elem_id="gan-stop")
+                    restart = gr.Button(I18N("gan_reset"), elem_id="gan-reset")
+                gr.Markdown(I18N("gan_howto"))
+            with gr.Column(scale=3):
+                plot = gr.Plot(first, elem_id="gan-plot", show_label=False)
+
+        training = start.click(train, [run, target, lr_g, lr_d, d_steps, lang], [plot, run],
+                               api_name="gan_train", show_progress="hidden", **TRAINING)
+        stop.click(None, None, None, cancels=[training], api_visibility="private")
+        redraw = [target.change, lang.change, tab.select]
+        gr.on(redraw, show, [run, target, lang], [plot, run], api_name="gan_show",
+              show_progress="hidden", **LIGHT)
+        restart.click(reset, target, run, api_visibility="private", queue=False).then(
+            show, [run, target, lang], [plot, run], api_visibility="private", **LIGHT)
+    return tab
