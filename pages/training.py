@@ -1,0 +1,318 @@
+"""The Training tab: a network learning live, one training step in numbers, the PyTorch code."""
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+
+from playground import datasets2d, training, training_figures as figs, validate
+from playground.errors import UserError
+from playground.i18n import t
+from pages.common import I18N, LIGHT, TRAINING, Dropdown, Radio, Slider, guard
+
+TAB_ID = "training"
+DEFAULT = training.Config()
+LEARNING_RATES = [0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+REG_RATES = [0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
+MAX_POINTS = 1000
+MAX_SPEED = 25          # epochs per frame
+STEP_LIMIT = 5.0        # the step-in-numbers sliders span [-STEP_LIMIT, STEP_LIMIT]
+
+
+def read_config(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4, n5, n6,
+                activation, optimizer, lr, batch_size, regularization, reg_rate,
+                lang) -> training.Config:
+    """The visitor's settings, checked, as a training.Config (UserError if out of range)."""
+    name = lambda key: t(key, lang)  # noqa: E731 - errors name the control as the visitor sees it
+    n = validate.integer(n_points, name("training_points"), 20, MAX_POINTS)
+    test_fraction = validate.integer(test_percent, name("training_test_percent"), 10, 90) / 100
+    n_layers = validate.integer(layers, name("training_layers"), 1, training.MAX_LAYERS)
+    widths = [validate.integer(v, name(f"training_neurons_{i}"), 1, training.MAX_NEURONS)
+              for i, v in enumerate((n1, n2, n3, n4, n5, n6), 1)]
+    rate = validate.number(lr, name("training_lr"), 0, 10)
+    if rate <= 0:
+        raise UserError("training_error_lr", value=lr)
+    return training.Config(
+        dataset=validate.choice(dataset, list(datasets2d.GENERATORS), name("training_dataset")),
+        n_points=n,
+        noise=validate.number(noise, name("training_noise"), 0, 1),
+        test_fraction=test_fraction,
+        seed=validate.integer(seed, name("training_seed"), 0, 9999),
+        hidden=tuple(widths[:n_layers]),
+        activation=validate.choice(activation, list(training.ACTIVATIONS), name("training_activation")),
+        optimizer=validate.choice(optimizer, list(training.OPTIMIZERS), name("training_optimizer")),
+        lr=rate,
+        batch_size=validate.integer(batch_size, name("training_batch"), 1,
+                                    datasets2d.train_size(n, test_fraction)),
+        regularization=validate.choice(regularization, list(training.REGULARIZATIONS),
+                                       name("training_regularization")),
+        reg_rate=validate.number(reg_rate, name("training_reg_rate"), 0, 1),
+    )
+
+
+def _picture(session, lang, mode, frame=None):
+    frame = frame or session.frame()
+    return (session, figs.status_text(frame, lang, mode), *figs.figures(frame, lang))
+
+
+@guard
+def train(session, dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4, n5, n6,
+          activation, optimizer, lr, batch_size, regularization, reg_rate, speed, lang):
+    """Handler of `training_train`: train, streaming a frame ~12 times a second, until the
+    run's limit (training.RUN_SECONDS or RUN_EPOCHS) or Pause."""
+    config = read_config(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4,
+                         n5, n6, activation, optimizer, lr, batch_size, regularization, reg_rate,
+                         lang)
+    epochs_per_frame = validate.integer(speed, t("training_speed", lang), 1, MAX_SPEED)
+    session = training.prepare(session, config)
+    for frame in training.train_epochs(session, epochs_per_frame):
+        yield _picture(session, lang, "running", frame)
+
+
+@guard
+def step(session, dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4, n5, n6,
+         activation, optimizer, lr, batch_size, regularization, reg_rate, lang):
+    """Handler of `training_step`: one epoch, then the picture."""
+    config = read_config(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4,
+                         n5, n6, activation, optimizer, lr, batch_size, regularization, reg_rate,
+                         lang)
+    session = training.prepare(session, config)
+    session.train_epoch()
+    return _picture(session, lang, "step")
+
+
+@guard
+def show(session, dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4, n5, n6,
+         activation, optimizer, lr, batch_size, regularization, reg_rate, lang):
+    """Handler of `training_show`: the picture of the visitor's network, a new one if the
+    data or the architecture changed."""
+    config = read_config(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4,
+                         n5, n6, activation, optimizer, lr, batch_size, regularization, reg_rate,
+                         lang)
+    session = training.prepare(session, config)
+    return _picture(session, lang, "ready" if session.epoch == 0 else "paused")
+
+
+@guard
+def reset(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4, n5, n6,
+          activation, optimizer, lr, batch_size, regularization, reg_rate, lang):
+    """Handler of `training_reset`: a new, untrained network."""
+    config = read_config(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4,
+                         n5, n6, activation, optimizer, lr, batch_size, regularization, reg_rate,
+                         lang)
+    return _picture(training.Session(config), lang, "ready")
+
+
+@guard
+def pause(session, lang):
+    """Handler of `training_pause` (it also cancels the running `training_train`)."""
+    if session is None:
+        return t("training_status_ready", lang, seconds=training.RUN_SECONDS,
+                 epochs=training.RUN_EPOCHS)
+    return figs.status_text(session.frame(), lang, "paused")
+
+
+@guard
+def code(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4, n5, n6,
+         activation, optimizer, lr, batch_size, regularization, reg_rate, lang):
+    """Handler of `training_code`: the configured network as a runnable PyTorch listing."""
+    config = read_config(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4,
+                         n5, n6, activation, optimizer, lr, batch_size, regularization, reg_rate,
+                         lang)
+    return training.export_code(config, lang)
+
+
+def _step(x1, x2, y, lr, activation, weights, lang) -> training.Step:
+    xs = [validate.number(v, name, -STEP_LIMIT, STEP_LIMIT) for v, name in ((x1, "x1"), (x2, "x2"))]
+    target = validate.choice(y, [0, 1], "y")
+    rate = validate.number(lr, t("training_lr", lang), 0, 10)
+    if rate <= 0:
+        raise UserError("training_error_lr", value=lr)
+    act = validate.choice(activation, list(training.STEP_ACTIVATIONS), t("training_activation", lang))
+    params = {name: validate.number(w, name, -STEP_LIMIT, STEP_LIMIT)
+              for name, w in zip(training.STEP_PARAMS, weights)}
+    return training.one_step(*xs, float(target), params, rate, act)
+
+
+@guard
+def backprop(x1, x2, y, lr, activation, w11, w12, w21, w22, b1, b2, v1, v2, c, lang):
+    """Handler of `training_backprop`: one step of a 2-2-1 network on one example, by hand."""
+    result = _step(x1, x2, y, lr, activation, (w11, w12, w21, w22, b1, b2, v1, v2, c), lang)
+    return figs.step_explanation(result, lang), figs.step_figure(result, lang)
+
+
+@guard
+def apply_update(x1, x2, y, lr, activation, w11, w12, w21, w22, b1, b2, v1, v2, c, lang):
+    """The weights after the step, into the sliders (which recompute the next step)."""
+    result = _step(x1, x2, y, lr, activation, (w11, w12, w21, w22, b1, b2, v1, v2, c), lang)
+    return [float(np.clip(round(result.new_params[k], 4), -STEP_LIMIT, STEP_LIMIT))
+            for k in training.STEP_PARAMS]
+
+
+def random_weights():
+    params = training.random_step_params(np.random.default_rng())
+    return [params[k] for k in training.STEP_PARAMS]
+
+
+def classic_example():
+    ex = training.STEP_EXAMPLE
+    return [ex["x1"], ex["x2"], ex["y"], ex["lr"], ex["activation"],
+            *[ex["params"][k] for k in training.STEP_PARAMS]]
+
+
+def show_layers(layers):
+    n = int(layers) if isinstance(layers, (int, float)) and 1 <= layers <= 6 else 6
+    return [gr.update(visible=i < n) for i in range(training.MAX_LAYERS)]
+
+
+def batch_limit(n_points, test_percent, batch_size):
+    """Keep the batch slider inside the training set's size."""
+    try:
+        top = datasets2d.train_size(int(n_points), int(test_percent) / 100)
+    except (TypeError, ValueError):
+        return gr.update()
+    return gr.update(maximum=top, value=min(batch_size, top) if isinstance(batch_size, (int, float)) else top)
+
+
+def _app_of(block) -> gr.Blocks:
+    """The gr.Blocks holding `block`: its `load` event draws the visitor's first picture."""
+    while block.parent is not None:
+        block = block.parent
+    return block
+
+
+def _live_section(lang):
+    """Controls, buttons and the three live plots; returns the components events need."""
+    with gr.Row():
+        with gr.Column(scale=1, min_width=320):
+            gr.Markdown(I18N("training_data_heading"))
+            dataset = Radio([(I18N(f"training_dataset_{k}"), k) for k in datasets2d.GENERATORS],
+                            value=DEFAULT.dataset, label=I18N("training_dataset"),
+                            elem_id="training-dataset")
+            n_points = Slider(20, MAX_POINTS, value=DEFAULT.n_points, step=10,
+                              label=I18N("training_points"), elem_id="training-points")
+            noise = Slider(0, 1, value=DEFAULT.noise, step=0.05, label=I18N("training_noise"),
+                           elem_id="training-noise")
+            test_percent = Slider(10, 90, value=round(DEFAULT.test_fraction * 100), step=5,
+                                  label=I18N("training_test_percent"), elem_id="training-test")
+            seed = Slider(0, 9999, value=DEFAULT.seed, step=1, label=I18N("training_seed"),
+                          elem_id="training-seed")
+            gr.Markdown(I18N("training_network_heading"))
+            layers = Slider(1, training.MAX_LAYERS, value=len(DEFAULT.hidden), step=1,
+                            label=I18N("training_layers"), elem_id="training-layers")
+            neurons = [Slider(1, training.MAX_NEURONS, step=1, label=I18N(f"training_neurons_{i + 1}"),
+                              value=DEFAULT.hidden[i] if i < len(DEFAULT.hidden) else 4,
+                              visible=i < len(DEFAULT.hidden), elem_id=f"training-neurons-{i + 1}")
+                       for i in range(training.MAX_LAYERS)]
+            activation = Radio([(I18N(f"act_{k}"), k) for k in training.ACTIVATIONS],
+                               value=DEFAULT.activation, label=I18N("training_activation"),
+                               elem_id="training-activation")
+            gr.Markdown(I18N("training_learning_heading"))
+            optimizer = Radio([(I18N(f"training_optimizer_{k}"), k) for k in training.OPTIMIZERS],
+                              value=DEFAULT.optimizer, label=I18N("training_optimizer"),
+                              elem_id="training-optimizer")
+            lr = Dropdown(LEARNING_RATES, value=DEFAULT.lr, label=I18N("training_lr"),
+                          elem_id="training-lr")
+            batch = Slider(1, datasets2d.train_size(DEFAULT.n_points, DEFAULT.test_fraction),
+                           value=DEFAULT.batch_size, step=1, label=I18N("training_batch"),
+                           elem_id="training-batch")
+            regularization = Radio([(I18N(f"training_reg_{k}"), k) for k in training.REGULARIZATIONS],
+                                   value=DEFAULT.regularization, label=I18N("training_regularization"),
+                                   elem_id="training-reg")
+            reg_rate = Dropdown(REG_RATES, value=DEFAULT.reg_rate, label=I18N("training_reg_rate"),
+                                elem_id="training-reg-rate")
+            speed = Slider(1, MAX_SPEED, value=2, step=1, label=I18N("training_speed"),
+                           elem_id="training-speed")
+        with gr.Column(scale=3):
+            with gr.Row():
+                train_btn = gr.Button(I18N("training_train_button"), variant="primary",
+                                      elem_id="training-train")
+                pause_btn = gr.Button(I18N("training_pause_button"), elem_id="training-pause")
+                step_btn = gr.Button(I18N("training_step_button"), elem_id="training-step")
+                reset_btn = gr.Button(I18N("training_reset_button"), elem_id="training-reset")
+            status = gr.Markdown(elem_id="training-status")
+            with gr.Row():
+                boundary = gr.Plot(elem_id="training-boundary", show_label=False, scale=5)
+                loss = gr.Plot(elem_id="training-loss", show_label=False, scale=4)
+            neuron_maps = gr.Plot(elem_id="training-neurons", show_label=False)
+
+    session = gr.State(None)
+    structure = [dataset, n_points, noise, test_percent, seed, layers, *neurons, activation]
+    controls = [*structure, optimizer, lr, batch, regularization, reg_rate]
+    picture = [session, status, boundary, loss, neuron_maps]
+
+    layers.change(show_layers, layers, neurons, queue=False, api_visibility="private")
+    gr.on([n_points.change, test_percent.change], batch_limit, [n_points, test_percent, batch],
+          batch, queue=False, api_visibility="private")
+    running = train_btn.click(train, [session, *controls, speed, lang], picture,
+                              api_name="training_train", show_progress="hidden", **TRAINING)
+    pause_btn.click(pause, [session, lang], status, cancels=[running], api_name="training_pause",
+                    show_progress="hidden", **LIGHT)
+    step_btn.click(step, [session, *controls, lang], picture, cancels=[running],
+                   api_name="training_step", show_progress="hidden", **LIGHT)
+    reset_btn.click(reset, [*controls, lang], picture, cancels=[running],
+                    api_name="training_reset", show_progress="hidden", **LIGHT)
+    gr.on([_app_of(lang).load, lang.change, *[c.change for c in structure]], show,
+          [session, *controls, lang], picture, cancels=[running], api_name="training_show",
+          trigger_mode="always_last", show_progress="hidden", **LIGHT)
+    return controls
+
+
+def _step_section(lang):
+    gr.Markdown(I18N("training_step_lesson"),
+                latex_delimiters=[{"left": "$", "right": "$", "display": False}])
+    ex = training.STEP_EXAMPLE
+    with gr.Row():
+        with gr.Column(scale=1, min_width=320):
+            with gr.Row():
+                x1 = Slider(-STEP_LIMIT, STEP_LIMIT, value=ex["x1"], step=0.01, label="x1",
+                            elem_id="training-step-x1")
+                x2 = Slider(-STEP_LIMIT, STEP_LIMIT, value=ex["x2"], step=0.01, label="x2",
+                            elem_id="training-step-x2")
+            target = Radio([("0", 0), ("1", 1)], value=ex["y"], label=I18N("training_step_target"),
+                           elem_id="training-step-y")
+            rate = Slider(0.01, 10, value=ex["lr"], step=0.01, label=I18N("training_lr"),
+                          elem_id="training-step-lr")
+            act = Radio([(I18N(f"act_{k}"), k) for k in training.STEP_ACTIVATIONS],
+                        value=ex["activation"], label=I18N("training_step_activation"),
+                        elem_id="training-step-activation")
+            weights = []
+            with gr.Accordion(I18N("training_step_weights"), open=True):
+                for row in (("w11", "w12", "b1"), ("w21", "w22", "b2"), ("v1", "v2", "c")):
+                    with gr.Row():
+                        weights += [Slider(-STEP_LIMIT, STEP_LIMIT, value=ex["params"][k],
+                                           step=0.0001, label=k, min_width=90,
+                                           elem_id=f"training-step-{k}") for k in row]
+            weights = sorted(weights, key=lambda w: training.STEP_PARAMS.index(w.label))
+            apply_btn = gr.Button(I18N("training_step_apply"), variant="primary",
+                                  elem_id="training-step-apply")
+            with gr.Row():
+                random_btn = gr.Button(I18N("training_step_random"), elem_id="training-step-random")
+                example_btn = gr.Button(I18N("training_step_example"),
+                                        elem_id="training-step-example")
+        with gr.Column(scale=2):
+            diagram = gr.Plot(elem_id="training-step-figure", show_label=False)
+    explanation = gr.Markdown(elem_id="training-step-numbers")
+
+    inputs = [x1, x2, target, rate, act, *weights]
+    gr.on([_app_of(lang).load, lang.change, *[c.change for c in inputs]], backprop,
+          [*inputs, lang], [explanation, diagram], api_name="training_backprop",
+          trigger_mode="always_last", show_progress="hidden", **LIGHT)
+    apply_btn.click(apply_update, [*inputs, lang], weights, api_visibility="private", **LIGHT)
+    random_btn.click(random_weights, None, weights, queue=False, api_visibility="private")
+    example_btn.click(classic_example, None, inputs, queue=False, api_visibility="private")
+
+
+def build(lang: gr.Component) -> gr.Tab:
+    latex = [{"left": "$", "right": "$", "display": False}]
+    with gr.Tab(I18N("tab_training"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
+        gr.Markdown(I18N("training_lesson"), latex_delimiters=latex)
+        controls = _live_section(lang)
+        _step_section(lang)
+        gr.Markdown(I18N("training_export_lesson"))
+        listing = gr.Code(training.export_code(DEFAULT, "es"), language="python",
+                          label=I18N("training_code_label"), interactive=False,
+                          elem_id="training-code")
+        gr.on([lang.change, *[c.change for c in controls]], code, [*controls, lang], listing,
+              api_name="training_code", trigger_mode="always_last", show_progress="hidden",
+              **LIGHT)
+    return tab

@@ -1,0 +1,275 @@
+"""The Training tab: datasets, live training, one step by hand against autograd, the export;
+then its API events and a browser journey in both languages."""
+import math
+import re
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from playground import datasets2d, training, training_figures as figs
+from playground.i18n import t
+from tests.conftest import screenshot
+
+LANGS = ("es", "en")
+
+
+# --- datasets ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(datasets2d.GENERATORS))
+def test_datasets_are_seeded_balanced_and_split_70_30(name):
+    a = datasets2d.make(name, 300, 0.2, 0.3, seed=7)
+    b = datasets2d.make(name, 300, 0.2, 0.3, seed=7)
+    np.testing.assert_array_equal(a.X_train, b.X_train)
+    assert len(a.X_train) == 210 and len(a.X_test) == 90
+    assert a.X_train.shape[1] == 2 and a.X_train.dtype == np.float32
+    y = np.concatenate([a.y_train, a.y_test])
+    assert set(np.unique(y)) == {0.0, 1.0}
+    assert y.sum() == 150 if name != "xor" else abs(y.mean() - 0.5) < 0.1   # xor: four quadrants
+    assert not np.array_equal(a.X_train, datasets2d.make(name, 300, 0.2, 0.3, seed=8).X_train)
+    assert np.quantile(np.abs(a.X_train), 0.95) <= a.extent
+
+
+def test_noise_free_shapes_are_what_their_names_say():
+    rng = np.random.default_rng(0)
+    X, y = datasets2d.circles(400, 0.0, rng)
+    r = np.hypot(X[:, 0], X[:, 1])
+    assert r[y == 1].max() < r[y == 0].min()                  # a disc inside a ring
+    X, y = datasets2d.xor(400, 0.0, rng)
+    assert np.all((X[:, 0] * X[:, 1] > 0) == (y == 1))
+    assert datasets2d.train_size(300, 0.3) == 210 == len(datasets2d.make("moons").X_train)
+
+
+# --- one step by hand, against torch autograd ---------------------------------------------
+
+def autograd_step(x, y, params, activation):
+    """The same 2-2-1 network in torch (float64): loss and dL/dp by autograd."""
+    p = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in params.items()}
+    x1, x2 = (torch.tensor(v, dtype=torch.float64) for v in x)
+    f = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}[activation]
+    h1 = f(p["w11"] * x1 + p["w12"] * x2 + p["b1"])
+    h2 = f(p["w21"] * x1 + p["w22"] * x2 + p["b2"])
+    y_hat = torch.sigmoid(p["v1"] * h1 + p["v2"] * h2 + p["c"])
+    loss = F.binary_cross_entropy(y_hat, torch.tensor(float(y), dtype=torch.float64))
+    loss.backward()
+    return loss.item(), {k: v.grad.item() for k, v in p.items()}
+
+
+@pytest.mark.parametrize("activation", training.STEP_ACTIVATIONS)
+def test_step_gradients_equal_autograd(activation):
+    rng = np.random.default_rng(42)
+    for _ in range(25):
+        params = {k: float(rng.uniform(-2, 2)) for k in training.STEP_PARAMS}
+        x, y, lr = rng.uniform(-2, 2, 2), int(rng.integers(0, 2)), float(rng.uniform(0.01, 2))
+        step = training.one_step(x[0], x[1], y, params, lr, activation)
+        loss, grads = autograd_step(x, y, params, activation)
+        assert step.loss == pytest.approx(loss, rel=1e-9, abs=1e-12)
+        ours = torch.tensor([step.grads[k] for k in training.STEP_PARAMS], dtype=torch.float64)
+        ref = torch.tensor([grads[k] for k in training.STEP_PARAMS], dtype=torch.float64)
+        assert torch.allclose(ours, ref, rtol=1e-9, atol=1e-12)
+        for k in training.STEP_PARAMS:
+            assert step.new_params[k] == pytest.approx(params[k] - lr * grads[k], abs=1e-12)
+
+
+def test_step_loss_is_bce_with_logits_even_when_saturated():
+    params = dict.fromkeys(training.STEP_PARAMS, 5.0)
+    step = training.one_step(5, 5, 0, params, 0.1, "relu")        # z = 5 * 55 * 2 + 5
+    ref = F.binary_cross_entropy_with_logits(torch.tensor(step.z_out, dtype=torch.float64),
+                                             torch.tensor(0.0, dtype=torch.float64))
+    assert math.isfinite(step.loss) and step.loss == pytest.approx(ref.item())
+
+
+def test_step_reproduces_the_classic_worked_example():
+    """M. Mazur's numbers: net_h1 = 0.3775, out_h1 = 0.593269992, out_o1 = 0.75136507."""
+    ex = training.STEP_EXAMPLE
+    step = training.one_step(ex["x1"], ex["x2"], ex["y"], ex["params"], ex["lr"], ex["activation"])
+    assert step.z_hidden[0] == pytest.approx(0.3775)
+    assert step.h[0] == pytest.approx(0.593269992)
+    assert step.y_hat == pytest.approx(0.75136507)
+    assert step.new_loss < step.loss                               # the step helps
+    too_long = training.one_step(ex["x1"], ex["x2"], ex["y"], ex["params"], 10.0, "relu")
+    assert too_long.new_params["c"] == pytest.approx(ex["params"]["c"] - 10 * too_long.grads["c"])
+
+
+def test_step_explanation_plugs_in_the_numbers_in_both_languages():
+    ex = training.STEP_EXAMPLE
+    step = training.one_step(ex["x1"], ex["x2"], ex["y"], ex["params"], ex["lr"], ex["activation"])
+    es, en = figs.step_explanation(step, "es"), figs.step_explanation(step, "en")
+    for text in (es, en):
+        assert "0.15·0.05 + 0.2·0.1 + 0.35 = **0.3775**" in text
+        assert "ŷ = σ(z) = **0.7514**" in text
+        assert "∂L/∂w11 = ∂L/∂z · v1 · σ′(z1) · x1 = (-0.2486)·0.4·0.2413·0.05" in text
+        assert "| w11 | 0.15 |" in text
+    assert "Retropropagación" in es and "Backpropagation" in en
+    assert "baja" in es and "goes down" in en
+    fig = figs.step_figure(step, "en")
+    assert "gradient" in fig.layout.title.text and fig.layout.height
+
+
+# --- live training ----------------------------------------------------------------------
+
+def test_default_network_learns_two_moons():
+    session = training.Session(training.Config())            # two moons, seed 0, 2x8 tanh Adam
+    before = session.evaluate(session.X_test, session.y_test)[1]
+    for _ in range(60):
+        session.train_epoch()
+    loss, accuracy = session.evaluate(session.X_test, session.y_test)
+    assert before < 0.9 <= 0.95 <= accuracy                   # a linear boundary gets ~0.86
+    assert session.history["train"][-1] < session.history["train"][0] / 3
+    assert len(session.history["epoch"]) == 61 and session.epoch == 60
+
+
+def test_runs_are_bounded_and_frames_carry_the_pictures_numbers():
+    session = training.Session(training.Config(hidden=(3, 5, 2)))
+    frames = list(training.train_epochs(session, 2, max_epochs=7, frame_seconds=0))
+    assert [f.run_epochs for f in frames] == [2, 4, 6, 7]
+    assert frames[-1].stopped == "epochs" and all(f.stopped is None for f in frames[:-1])
+    f = frames[-1]
+    assert f.probability.shape == (training.GRID, training.GRID)
+    assert 0 <= f.probability.min() and f.probability.max() <= 1
+    assert [m.shape[0] for m in f.neurons] == [3, 5, 2]
+    timed = list(training.train_epochs(session, 1, max_epochs=10 ** 6, max_seconds=0.2,
+                                       frame_seconds=0))
+    assert timed[-1].stopped == "seconds" and timed[-1].run_seconds < 2
+
+
+def test_hyperparameters_keep_the_network_structure_makes_a_new_one():
+    config = training.Config(n_points=100)
+    session = training.prepare(None, config)
+    session.train_epoch()
+    faster = training.prepare(session, training.Config(n_points=100, lr=0.1, optimizer="sgd"))
+    assert faster is session and session.epoch == 1
+    assert session.optimizer.param_groups[0]["lr"] == 0.1
+    assert isinstance(session.optimizer, torch.optim.SGD)
+    wider = training.prepare(session, training.Config(n_points=100, hidden=(4,)))
+    assert wider is not session and wider.epoch == 0
+
+
+def test_export_runs_and_reproduces_the_apps_training():
+    config = training.Config(dataset="xor", n_points=120, noise=0.1, test_fraction=0.25, seed=3,
+                             hidden=(4, 3, 2), activation="relu", optimizer="sgd", lr=0.1,
+                             batch_size=16, regularization="l2", reg_rate=0.001)
+    listing = training.export_code(config, "en", epochs=3)
+    namespace = {}
+    exec(compile(listing, "listing.py", "exec"), namespace)      # prints its test accuracy
+    model = namespace["model"]
+    shapes = [tuple(m.weight.shape) for m in model if isinstance(m, torch.nn.Linear)]
+    assert shapes == [(4, 2), (3, 4), (2, 3), (1, 2)]
+    assert sum(isinstance(m, torch.nn.ReLU) for m in model) == 3
+    session = training.Session(config)
+    for _ in range(3):
+        session.train_epoch()
+    for ours, theirs in zip(session.model.parameters(), model.parameters()):
+        assert torch.allclose(ours, theirs, atol=1e-6)
+    assert "Adam" in training.export_code(training.Config(), "es") and "# 1. Los datos" in \
+        training.export_code(training.Config(), "es")
+
+
+def test_figures_are_labelled_in_the_visitors_language():
+    frame = training.Session(training.Config(hidden=(8, 4, 2))).frame()
+    for lang in LANGS:
+        boundary, loss, neurons = figs.figures(frame, lang)
+        assert t("training_boundary_title", lang, epoch=0, accuracy="")[:12] in boundary.layout.title.text
+        assert loss.layout.xaxis.title.text == t("training_epoch", lang)
+        assert list(neurons.layout.yaxis.ticktext) == [t("training_layer_n", lang, n=i) for i in (1, 2, 3)]
+        assert all(f.layout.height for f in (boundary, loss, neurons))
+        assert not boundary.layout.template.to_plotly_json()   # no 7 KB default template
+    assert "Época 0" in figs.status_text(frame, "es") and "Epoch 0" in figs.status_text(frame, "en")
+
+
+def test_lesson_states_the_run_limits():
+    for lang in LANGS:
+        text = t("training_lesson", lang)
+        assert f"{training.RUN_SECONDS} s" in text and f"{training.RUN_EPOCHS}" in text
+
+
+# --- API --------------------------------------------------------------------------------
+
+ARGS = dict(dataset="moons", n_points=200, noise=0.2, test_percent=30, seed=0, layers=2, n1=8,
+            n2=8, n3=4, n4=4, n5=4, n6=4, activation="tanh", optimizer="adam", lr=0.03,
+            batch_size=32, regularization="none", reg_rate=0.0)
+
+
+def epoch_of(status: str) -> int:
+    """The epoch in the status line, as Markdown (API) or as rendered text (browser)."""
+    return int(re.search(r"(?:Época|Epoch) (\d+)", status).group(1))
+
+
+@pytest.fixture
+def own_client(app_url):
+    """A client of its own: its own session, so its own network in gr.State."""
+    from gradio_client import Client
+    return Client(app_url, verbose=False)
+
+
+def test_api_show_step_train_pause_resume_reset(own_client):
+    c = own_client
+    status, boundary, loss, neurons = c.predict(*ARGS.values(), "en", api_name="/training_show")
+    assert epoch_of(status) == 0 and "Ready" in status and boundary["type"] == "plotly"
+    status, *_ = c.predict(*ARGS.values(), "es", api_name="/training_step")
+    assert epoch_of(status) == 1 and "Una época más" in status
+    job = c.submit(*ARGS.values(), 5, "en", api_name="/training_train")
+    while len(job.outputs()) < 3 and not job.done():
+        pass
+    epochs = [epoch_of(out[0]) for out in job.outputs()]
+    assert epochs[:3] == sorted(epochs[:3]) and epochs[0] > 1 and "Training…" in job.outputs()[0][0]
+    paused = c.predict("en", api_name="/training_pause")
+    assert "Paused" in paused
+    stopped_at = epoch_of(paused)
+    status, *_ = c.predict(*ARGS.values(), "en", api_name="/training_step")
+    assert epoch_of(status) > stopped_at >= epochs[2]             # the network was kept
+    status, *_ = c.predict(*ARGS.values(), "en", api_name="/training_reset")
+    assert epoch_of(status) == 0
+
+
+def test_api_code_and_backprop(client):
+    listing = client.predict(*{**ARGS, "layers": 3, "n3": 2}.values(), "en",
+                             api_name="/training_code")
+    assert "nn.Linear(8, 2), nn.Tanh()" in listing and "torch.optim.Adam" in listing
+    ex = training.STEP_EXAMPLE
+    text, figure = client.predict(ex["x1"], ex["x2"], ex["y"], ex["lr"], ex["activation"],
+                                  *ex["params"].values(), "en", api_name="/training_backprop")
+    assert "**0.7514**" in text and "goes down" in text and figure["type"] == "plotly"
+
+
+def test_api_errors_name_the_control_in_the_visitors_language(client):
+    from gradio_client.exceptions import AppError
+    with pytest.raises(AppError, match="Tamaño del mini-lote"):
+        client.predict(*{**ARGS, "batch_size": 500}.values(), "es", api_name="/training_step")
+    with pytest.raises(AppError, match="learning rate must be greater than 0"):
+        client.predict(*{**ARGS, "lr": 0}.values(), "en", api_name="/training_code")
+    with pytest.raises(AppError, match="Hidden layers"):
+        client.predict(*{**ARGS, "layers": 7}.values(), 2, "en", api_name="/training_train")
+
+
+# --- browser ----------------------------------------------------------------------------
+
+def status_epoch(page) -> int:
+    return epoch_of(page.locator("#training-status").inner_text())
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_browser_train_streams_then_pause(page_in, lang):
+    page = page_in(lang, tab="training")
+    status = page.locator("#training-status")
+    status.get_by_text(t("training_status_ready", lang, seconds=training.RUN_SECONDS,
+                         epochs=training.RUN_EPOCHS)[:5]).wait_for(timeout=20_000)
+    assert t("training_loss_axis", lang) in page.locator("#training-loss").inner_text()
+    page.locator("#training-train").click()
+    page.wait_for_function(
+        "() => /(Época|Epoch) ([3-9]|\\d\\d+)/.test(document.querySelector('#training-status').innerText)",
+        timeout=20_000)
+    first = status_epoch(page)
+    page.wait_for_timeout(700)
+    assert status_epoch(page) > first                         # the frames keep coming
+    page.locator("#training-pause").click()
+    status.get_by_text(t("training_status_paused", lang)[:8]).wait_for(timeout=10_000)
+    boundary = page.locator("#training-boundary").inner_text()
+    assert t("training_boundary_title", lang, epoch=0, accuracy=0).split("·")[0].strip() in boundary
+    assert t("training_layer_n", lang, n=2) in page.locator("#training-neurons").inner_text()
+    page.locator("#training-step-apply").click()              # one step in numbers
+    page.wait_for_function(
+        "() => document.querySelector('#training-step-numbers').innerText.includes('0.2365')",
+        timeout=10_000)
+    screenshot(page, f"training-paused-{lang}")
