@@ -87,8 +87,8 @@ def build(lang: gr.Component) -> gr.Tab:
             dims = Radio([("2D", "2d"), ("3D", "3d")], value="2d", label=I18N("embeddings_dims"), scale=1,
                          elem_id="embeddings-dims")
         with gr.Row():
-            arith_plot = gr.Plot(elem_id="embeddings-arith-plot", show_label=False, scale=3)
-            with gr.Column(scale=1, min_width=260):
+            arith_plot = gr.Plot(elem_id="embeddings-arith-plot", show_label=False, scale=2)
+            with gr.Column(scale=1, min_width=380):
                 arith_table = gr.Markdown(elem_id="embeddings-arith-table")
                 with gr.Accordion(I18N("embeddings_numbers"), open=False):
                     arith_numbers = gr.JSON(show_label=False)
@@ -102,8 +102,9 @@ def build(lang: gr.Component) -> gr.Tab:
             word = gr.Textbox(presets["similar"][0], label=I18N("embeddings_word"), scale=2,
                               elem_id="embeddings-word")
         with gr.Row():
-            similar_plot = gr.Plot(elem_id="embeddings-similar-plot", show_label=False, scale=3)
-            similar_table = gr.Markdown(elem_id="embeddings-similar-table")
+            similar_plot = gr.Plot(elem_id="embeddings-similar-plot", show_label=False, scale=2)
+            with gr.Column(scale=1, min_width=380):
+                similar_table = gr.Markdown(elem_id="embeddings-similar-table")
 
         # 3. sentences
         gr.Markdown(I18N("embeddings_h_sentences"))

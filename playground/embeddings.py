@@ -28,7 +28,6 @@ import numpy as np
 from . import backends, plotstyle
 from .errors import UserError
 from .i18n import t
-from .plotstyle import fmt
 
 MAX_TERMS = 8           # words in one expression
 MAX_EXTRA = 12          # words a visitor adds to the picture
@@ -192,7 +191,7 @@ class Point:
 
 
 def _axis_titles(p: PCA, lang: str) -> list[str]:
-    return [t("embeddings_pc", lang, n=i + 1, pct=fmt(100 * r, 0)) for i, r in enumerate(p.explained_ratio)]
+    return [t("embeddings_pc", lang, n=i + 1, pct=f"{100 * r:.0f}") for i, r in enumerate(p.explained_ratio)]
 
 
 def map_figure(points: list[Point], arrows: list[tuple[int, int]], dims: int, title: str, lang: str):
@@ -205,7 +204,8 @@ def map_figure(points: list[Point], arrows: list[tuple[int, int]], dims: int, ti
         if not idx:
             continue
         trace = {"mode": "markers+text", "name": t(f"embeddings_kind_{kind}", lang),
-                 "text": [points[i].label for i in idx], "textposition": "top center",
+                 "text": [points[i].label for i in idx],
+                 "textposition": "bottom center" if kind == "computed" else "top center",
                  "textfont": {"size": 17}, "hovertemplate": "%{text}<extra></extra>",
                  "marker": {"size": 14 if kind in ("input", "result", "query") else 10,
                             "color": COLORS[kind],
@@ -333,7 +333,7 @@ def sentence_figures(sentences: tuple[str, ...], lang: str):
     n = len(sentences)
     pos = list(range(n))
     labels = [f"{i + 1}. {_short(s)}" for i, s in enumerate(sentences)]
-    heat = {"type": "heatmap", "z": cos.round(3), "x": pos, "y": pos, "zmin": 0, "zmax": 1,
+    heat = {"type": "heatmap", "z": cos.round(3).tolist(), "x": pos, "y": pos, "zmin": 0, "zmax": 1,
             "colorscale": "Viridis", "texttemplate": "%{z:.2f}", "textfont": {"size": 15},
             "colorbar": {"title": {"text": t("embeddings_cosine", lang)}},
             "customdata": [[[sentences[i], sentences[j]] for j in pos] for i in pos],

@@ -81,7 +81,9 @@ CHIPS_CSS = """
 .tk-i { font-size: .72rem; color: #374151; margin-top: 3px; }
 .tk-s { font-size: .72rem; color: #7c2d12; margin-top: 2px; }
 .tk-special { background: #1f2937 !important; color: #fff; }
+.tk-special .tk-t { color: #fff; }
 .tk-special .tk-i { color: #d1d5db; }
+.tk-special .tk-s { color: #fca5a5; }
 .tk-new { outline: 3px solid #dc2626; }
 .tk-note { font-size: .95rem; color: #92400e; background: #fffbeb; border-radius: 6px;
            padding: 6px 10px; margin: 8px 0; }
@@ -225,7 +227,7 @@ def compare_figure(rows, lang: str):
              "hovertemplate": "%{text}<extra></extra>"}]
     layout = plotstyle.base_layout(t("tokens_bar_title", lang, chars=rows[0].n_chars),
                                    t("tokens_bar_x", lang), None, height=420)
-    layout["yaxis"].update(tickvals=y, ticktext=names)
+    layout["yaxis"].update(tickvals=y, ticktext=names, zeroline=False)
     layout["margin"]["l"] = 190
     layout["showlegend"] = False
     return plotstyle.figure(data, layout)
@@ -269,7 +271,8 @@ def costs_figure(costs: dict, lang: str):
              "textposition": "outside", "cliponaxis": False, "marker": {"color": "#1d4ed8"}}]
     layout = plotstyle.base_layout(t("tokens_costs_title", lang), None, t("tokens_costs_y", lang),
                                    height=440)
-    layout["xaxis"].update(tickvals=x, ticktext=[t(f"tokens_short_{n}", lang) for n in names])
+    layout["xaxis"].update(tickvals=x, ticktext=[t(f"tokens_short_{n}", lang) for n in names],
+                           zeroline=False)
     layout["barmode"] = "group"
     layout["yaxis"]["range"] = [0, max(es + en + [1]) * 1.18]
     return plotstyle.figure(data, layout)
@@ -446,8 +449,9 @@ def _bpe_html(model, ids, k: int, asked: int, new_id, lang: str) -> str:
     else:
         head = t("tokens_bpe_start", lang, n=len(ids))
     parts.append(f'<div class="tk-head">{html.escape(head)}</div>')
-    chips = [Chip(readable(model.piece(i)), i, model.piece(i), new=i == new_id)
-             for i in ids[:MAX_DRAWN]]
+    shown = [tokenizers.Token(i, model.piece(i), "") for i in ids[:MAX_DRAWN]]
+    chips = [Chip(readable(tok.piece), tok.id, tok.piece, note, new=tok.id == new_id)
+             for tok, note in zip(shown, stands_for(shown, model.text))]
     parts.append(chips_html(chips, lang))
     if len(ids) > MAX_DRAWN:
         parts.append(note_html(t("tokens_capped", lang, n=MAX_DRAWN)))

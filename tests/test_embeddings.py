@@ -138,6 +138,10 @@ def test_analogy_figure_draws_the_parallel_offsets_and_translations():
 def test_paraphrases_are_closer_than_other_sentences():
     sentences = tuple(embeddings.presets()["sentences"]["paraphrases"])
     heat, scatter, cos = embeddings.sentence_figures(sentences, "en")
+    ratio = embeddings.pca(embeddings.sentence_vectors(sentences), 2).explained_ratio
+    axes = scatter.to_dict()["layout"]
+    assert f"({100 * ratio[0]:.0f}% of the variance)" in axes["xaxis"]["title"]["text"]
+    assert f"({100 * ratio[1]:.0f}% of the variance)" in axes["yaxis"]["title"]["text"]
     np.testing.assert_allclose(np.diag(cos), 1.0, atol=1e-5)
     np.testing.assert_allclose(cos, cos.T, atol=1e-6)
     for i in (0, 2, 4):                                    # each paraphrase pair beats the rest
@@ -151,7 +155,7 @@ def test_api_arithmetic(client):
     fig, table, result = client.predict("paris - france + italy", "venice", 5, "2d", "es",
                                         api_name="/embeddings_arithmetic")
     assert result["neighbours"][0][0] == "rome" and len(result["neighbours"]) == 5
-    assert "Roma" in table and "similitud coseno" in table
+    assert "Roma" in table and "coseno" in table
     assert "venice (Venecia)" in fig["plot"]
 
 
@@ -184,6 +188,9 @@ def test_browser_embeddings_tab(page_in, lang):
     page.wait_for_function(
         "() => document.querySelector('#embeddings-arith-table')?.textContent.includes('queen')",
         timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelector('#embeddings-arith-plot .gtitle')?.textContent.includes('queen')",
+        timeout=30_000)
     table = page.locator("#embeddings-arith-table").inner_text()
     assert ("reina" in table) == (lang == "es")
     plot = page.locator("#embeddings-arith-plot").inner_text()
