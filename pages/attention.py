@@ -1,0 +1,147 @@
+"""The Attention tab: heatmaps per head, every head of a layer, GPT against BERT, Q/K/V in numbers."""
+from __future__ import annotations
+
+import gradio as gr
+
+from playground import attention
+from pages.common import I18N, LIGHT, MODEL, Dropdown, Radio, Slider, guard
+
+TAB_ID = "attention"
+LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
+
+PRESETS = {
+    "cat": "The cat sat on the mat because it was tired.",
+    "bank": "I went to the bank to get money, then we sat on the bank of the river.",
+    "long": "The old fisherman pulled his boat onto the sand, looked at the dark clouds over the sea, "
+            "and decided that today the fish could wait.",
+    "es": "El gato se sentó en la alfombra porque estaba cansado.",
+}
+DEFAULT_MODEL, DEFAULT_LAYER, DEFAULT_HEAD = "smollm2", 3, 2
+
+
+# --- handlers (the last argument is the language) ----------------------------------------
+
+@guard
+def show(text, model, layer, head, lang):
+    """`attention` and `attention_view`: the head's heatmap, the layer's heads, a line, the tokens."""
+    return attention.view(model, text, layer, head, lang)
+
+
+@guard
+def explain_qkv(text, model, layer, head, query, lang):
+    """`attention_qkv`: one head recomputed for one query token, as bars, steps and numbers."""
+    return attention.qkv_view(model, text, layer, head, query, lang)
+
+
+@guard
+def compare(text, lang):
+    """`attention_compare`: GPT's causal square against BERT's full one, with the explanation."""
+    return attention.compare_view(text, lang)
+
+
+# --- private helpers of the page -----------------------------------------------------------
+
+def set_ranges(model, layer, head):
+    """Fit the layer and head sliders to the chosen model (SmolLM2 30 x 9, MiniLM 6 x 12)."""
+    if model not in attention.SHAPES:
+        return gr.skip(), gr.skip()
+    layers, heads = attention.SHAPES[model]
+
+    def clamp(v, hi):
+        return min(max(1, int(v)), hi) if isinstance(v, (int, float)) else 1
+    return (gr.update(maximum=layers, value=clamp(layer, layers)),
+            gr.update(maximum=heads, value=clamp(head, heads)))
+
+
+def set_query(numbers):
+    """After a new sentence: the query slider spans its tokens, on the last one."""
+    n = len((numbers or {}).get("tokens") or [0])
+    return gr.update(maximum=max(1, n - 1), value=n - 1)
+
+
+def pick_preset(name):
+    return PRESETS.get(name, gr.skip())
+
+
+def redraw(shown, text, model, layer, head, query, lang):
+    """On a language switch: the same results, relabelled (all cached); nothing before a first run."""
+    if not shown:
+        return [gr.skip()] * 9
+    return [*show(text, model, layer, head, lang), *explain_qkv(text, model, layer, head, query, lang),
+            *compare(text, lang)]
+
+
+def build(lang: gr.Component) -> gr.Tab:
+    layers0, heads0 = attention.SHAPES[DEFAULT_MODEL]
+    with gr.Tab(I18N("tab_attention"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
+        gr.Markdown(I18N("attention_lesson"), latex_delimiters=LATEX)
+        with gr.Row():
+            with gr.Column(scale=3):
+                text = gr.Textbox(PRESETS["cat"], label=I18N("attention_sentence"), lines=2,
+                                  max_lines=4, elem_id="attention-text")
+            with gr.Column(scale=2, min_width=280):
+                preset = gr.Dropdown([(I18N(f"attention_preset_{k}"), k) for k in PRESETS], value="cat",
+                                     label=I18N("attention_preset"), elem_id="attention-preset")
+                run = gr.Button(I18N("attention_run"), variant="primary", elem_id="attention-run")
+        with gr.Row():
+            model = Radio([(I18N(f"attention_model_{m}"), m) for m in attention.MODELS],
+                          value=DEFAULT_MODEL, label=I18N("attention_model"), elem_id="attention-model")
+            layer = Slider(1, layers0, value=DEFAULT_LAYER, step=1, label=I18N("attention_layer"),
+                           elem_id="attention-layer")
+            head = Slider(1, heads0, value=DEFAULT_HEAD, step=1, label=I18N("attention_head"),
+                          elem_id="attention-head")
+        info = gr.Markdown(I18N("attention_first_use"), elem_id="attention-info")
+        with gr.Row():
+            with gr.Column(scale=1):
+                head_plot = gr.Plot(elem_id="attention-head-plot", show_label=False)
+            with gr.Column(scale=1):
+                heads_plot = gr.Plot(elem_id="attention-heads-plot", show_label=False)
+        numbers = gr.JSON(label=I18N("attention_numbers"), open=False, elem_id="attention-numbers")
+
+        gr.Markdown(I18N("attention_qkv_heading"))
+        query = Slider(0, attention.MAX_TOKENS - 1, value=0, step=1, label=I18N("attention_query"),
+                       elem_id="attention-query")
+        with gr.Row():
+            with gr.Column(scale=5):
+                qkv_md = gr.Markdown(elem_id="attention-qkv-text")
+            with gr.Column(scale=4):
+                qkv_plot = gr.Plot(elem_id="attention-qkv-plot", show_label=False)
+        qkv_numbers = gr.JSON(label=I18N("attention_numbers"), open=False)
+
+        gr.Markdown(I18N("attention_compare_heading"))
+        compare_button = gr.Button(I18N("attention_compare_button"), elem_id="attention-compare-run")
+        compare_plot = gr.Plot(elem_id="attention-compare-plot", show_label=False)
+        compare_md = gr.Markdown(elem_id="attention-compare-text")
+        shown = gr.State(False)
+
+        view_in, view_out = [text, model, layer, head, lang], [head_plot, heads_plot, info, numbers]
+        qkv_in, qkv_out = [text, model, layer, head, query, lang], [qkv_plot, qkv_md, qkv_numbers]
+
+        def then_the_rest(event):
+            """After a new sentence or model: the query slider, Q/K/V, the comparison."""
+            (event.success(set_query, numbers, query, queue=False, api_visibility="private")
+                  .then(explain_qkv, qkv_in, qkv_out, api_visibility="private", **LIGHT)
+                  .success(compare, [text, lang], [compare_plot, compare_md],
+                           api_visibility="private", **MODEL)
+                  .success(lambda: True, None, shown, queue=False, api_visibility="private"))
+
+        then_the_rest(gr.on([run.click, text.submit, tab.select], show, view_in, view_out,
+                            api_name="attention", **MODEL))
+        then_the_rest(model.input(set_ranges, [model, layer, head], [layer, head], queue=False,
+                                  api_visibility="private")
+                      .then(show, view_in, view_out, api_visibility="private", **MODEL))
+        then_the_rest(preset.input(pick_preset, preset, text, queue=False, api_visibility="private")
+                      .then(show, view_in, view_out, api_visibility="private", **MODEL))
+        # Layer and head: the cached forward pass, sliced (no model run)
+        gr.on([layer.input, head.input], show, view_in, view_out, api_name="attention_view",
+              trigger_mode="always_last", show_progress="hidden", **LIGHT) \
+            .success(explain_qkv, qkv_in, qkv_out, api_visibility="private",
+                     show_progress="hidden", **LIGHT)
+        query.input(explain_qkv, qkv_in, qkv_out, api_name="attention_qkv",
+                    trigger_mode="always_last", show_progress="hidden", **LIGHT)
+        compare_button.click(compare, [text, lang], [compare_plot, compare_md],
+                             api_name="attention_compare", **MODEL)
+        lang.change(redraw, [shown, text, model, layer, head, query, lang],
+                    view_out + qkv_out + [compare_plot, compare_md], api_visibility="private",
+                    show_progress="hidden", **LIGHT)
+    return tab
