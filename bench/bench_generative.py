@@ -1,6 +1,6 @@
 """Benchmarks of the GAN, VAE and diffusion tabs (issue 7). Prints figures; asserts nothing.
 
-    flock /tmp/genai-cpu.lock .venv/bin/python bench/bench_generative.py [--reps 5] [--per-class 50]
+    flock /tmp/genai-cpu.lock .venv/bin/python bench/bench_generative.py [--reps 5] [--per-class 20]
 
 1. /diffusion_sample through gradio_client: 16 samples, 50 DDIM steps, guidance 3, from the
    click to the last streamed frame; median over reps (target <= 1 s). Also the bare
@@ -8,7 +8,8 @@
 2. /gan_train through gradio_client: streamed frames per second over 5 s (target >= 10).
 3. Quality judged by the Fashion-MNIST classifier (scripts/train_classifier.py): the share
    of class-conditioned diffusion samples it recognizes as the class asked for (target
-   >= 80%), per guidance weight, and per class at the default guidance.
+   >= 80%), per guidance weight, and per class at the default guidance; the same share for
+   the class-conditional image GAN.
 4. The VAE's reconstruction error on the test set (measured by scripts/train_vae.py, read
    from the weights' metadata), and the judge's own test accuracy.
 """
@@ -27,7 +28,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from playground import diffusion, fashion, generative_models, vae  # noqa: E402
+from playground import diffusion, fashion, gan_images, generative_models, vae  # noqa: E402
 
 
 def free_port() -> int:
@@ -104,7 +105,7 @@ def judge_diffusion(per_class: int, guidances=(0.0, 1.0, 3.0, 5.0), steps: int =
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=5)
-    parser.add_argument("--per-class", type=int, default=50)
+    parser.add_argument("--per-class", type=int, default=20)
     args = parser.parse_args()
     from gradio_client import Client
 
@@ -133,6 +134,12 @@ def main():
     per_class = [(best[labels == c] == c).mean() for c in range(10)]
     print("  per class at guidance 3: " + ", ".join(
         f"{name} {share:.0%}" for name, share in zip(fashion.class_names("en"), per_class)))
+    gan_labels = np.repeat(np.arange(10), args.per_class * 5)
+    with torch.no_grad():
+        images = torch.from_numpy(gan_images.generate(gan_images.noise(0, len(gan_labels)), gan_labels))
+        judged = generative_models.load("classifier_fashion")(images).argmax(1).numpy()
+    print(f"image GAN samples recognized as the asked class, {len(gan_labels)} samples: "
+          f"{(judged == gan_labels).mean():.1%}  [target >= 80%]")
     m = vae.metrics()
     print(f"VAE reconstruction error on the 10,000 test images: {m['test_mse_per_pixel']:.4f} MSE per "
           f"pixel (pixels in [0, 1]); {m['test_recon_sum']:.1f} summed squared error per image "

@@ -5,8 +5,9 @@ import time
 
 import gradio as gr
 
-from playground import gan2d, validate
-from pages.common import I18N, LIGHT, TRAINING, Radio, Slider, guard
+from playground import gan2d, gan_images, validate
+from pages.common import I18N, LIGHT, TRAINING, Dropdown, Radio, Slider, guard
+from pages.vae import URL_TAB_JS, _app_of
 
 TAB_ID = "gan"
 STEPS_PER_FRAME = 5          # generator steps between two frames
@@ -54,6 +55,33 @@ def reset(target):
     return None
 
 
+@guard
+def samples(seed, lang):
+    """Handler of `gan_samples`: the trained image GAN's samples, one column per class."""
+    return gan_images.samples_figure(validate.integer(seed, "seed", 0, 1000), lang)
+
+
+@guard
+def walk(label, seed_a, seed_b, lang):
+    """Handler of `gan_walk`: images along the way from noise A to noise B."""
+    label = validate.integer(label, "class", 0, 9)
+    a, b = (validate.integer(v, n, 0, 1000) for v, n in ((seed_a, "A"), (seed_b, "B")))
+    return gan_images.walk_figure(label, a, b, lang)
+
+
+@guard
+def history(lang):
+    """Handler of `gan_history`: snapshots of the samples during training, and both losses."""
+    return gan_images.snapshots_figure(lang), gan_images.losses_figure(lang)
+
+
+def first_view(tab_asked, seed, label, seed_a, seed_b, lang):
+    """Opened from a link (?tab=gan): draw the image GAN's figures (see pages.vae.first_view)."""
+    if tab_asked != TAB_ID:
+        return [gr.skip()] * 4
+    return [samples(seed, lang), walk(label, seed_a, seed_b, lang), *history(lang)]
+
+
 def build(lang: gr.Component) -> gr.Tab:
     first = gan2d.frame_figure(gan2d.GanRun("ring"), gan2d.target_points("ring", 400, seed=1), "es")
     with gr.Tab(I18N("tab_gan"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
@@ -84,4 +112,37 @@ def build(lang: gr.Component) -> gr.Tab:
               show_progress="hidden", **LIGHT)
         restart.click(reset, target, run, api_visibility="private", queue=False).then(
             show, [run, target, lang], [plot, run], api_visibility="private", **LIGHT)
+
+        gr.Markdown(I18N("gan_images_heading"))
+        with gr.Row():
+            with gr.Column(scale=1, min_width=280):
+                seed = Slider(0, 1000, value=0, step=1, label=I18N("gan_seed"), elem_id="gan-seed")
+                gr.Markdown(I18N("gan_images_help"))
+            with gr.Column(scale=4):
+                grid = gr.Plot(None, elem_id="gan-samples", show_label=False)
+        with gr.Row():
+            with gr.Column(scale=1, min_width=280):
+                label = Dropdown([(I18N(f"fashion_class_{i}"), i) for i in range(10)], value=7,
+                                 label=I18N("gan_walk_class"), elem_id="gan-walk-class")
+                seed_a = Slider(0, 1000, value=1, step=1, label=I18N("gan_walk_a"), elem_id="gan-walk-a")
+                seed_b = Slider(0, 1000, value=2, step=1, label=I18N("gan_walk_b"), elem_id="gan-walk-b")
+            with gr.Column(scale=4):
+                path = gr.Plot(None, elem_id="gan-walk", show_label=False)
+        gr.Markdown(I18N("gan_history_heading"))
+        with gr.Row():
+            with gr.Column(scale=3):
+                snaps = gr.Plot(None, elem_id="gan-snapshots", show_label=False)
+            with gr.Column(scale=2):
+                curves = gr.Plot(None, elem_id="gan-losses", show_label=False)
+        gr.on([seed.change, lang.change, tab.select], samples, [seed, lang], grid,
+              api_name="gan_samples", trigger_mode="always_last", show_progress="hidden", **LIGHT)
+        gr.on([label.change, seed_a.change, seed_b.change, lang.change, tab.select], walk,
+              [label, seed_a, seed_b, lang], path, api_name="gan_walk", trigger_mode="always_last",
+              show_progress="hidden", **LIGHT)
+        gr.on([lang.change, tab.select], history, [lang], [snaps, curves], api_name="gan_history",
+              show_progress="hidden", **LIGHT)
+        asked = gr.Textbox(visible=False)
+        _app_of(lang).load(first_view, [asked, seed, label, seed_a, seed_b, lang],
+                           [grid, path, snaps, curves], js=URL_TAB_JS, api_visibility="private",
+                           show_progress="hidden", **LIGHT)
     return tab

@@ -35,6 +35,9 @@ def model():
 @lru_cache(maxsize=1)
 def codes() -> tuple[np.ndarray, np.ndarray]:
     """(codes (N, 2) float32, labels (N,)) of the shipped test images."""
+    if not CODES.exists():
+        from .errors import UserError
+        raise UserError("generative_no_weights", name=CODES.name)
     with np.load(CODES) as f:
         return f["codes"].astype(np.float32), f["labels"].astype(np.int64)
 

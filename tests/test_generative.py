@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from playground import diffusion, diffusion2d, fashion, gan2d, generative_models as gm, vae
+from playground import diffusion, diffusion2d, fashion, gan2d, gan_images, generative_models as gm, vae
 from playground.i18n import t
 from tests.conftest import screenshot
 
@@ -25,6 +25,15 @@ LANGS = ("es", "en")
 def digits():
     x, y = fashion.digits()
     return torch.from_numpy(x), torch.from_numpy(y)
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny networks train several times faster on one thread than on two busy cores."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
 
 
 def plot_json(value) -> dict:
@@ -93,10 +102,11 @@ def fixed_eval(fn, seed=123):
         return float(fn())
 
 
+@pytest.mark.usefixtures("one_thread")
 def test_diffusion_training_lowers_the_loss_on_digits(digits):
     x, y = digits
     torch.manual_seed(0)
-    model = gm.Denoiser(pixels=64, width=128)
+    model = gm.Denoiser(channels=(16, 32))
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
     sched = diffusion.linear_schedule()
     before = fixed_eval(lambda: diffusion.loss(model, x[:512], y[:512], sched))
@@ -112,6 +122,7 @@ def test_diffusion_training_lowers_the_loss_on_digits(digits):
     assert images.shape == (3, 1, 8, 8) and images.abs().max() <= 1
 
 
+@pytest.mark.usefixtures("one_thread")
 def test_vae_training_lowers_the_loss_on_digits(digits):
     x, _ = digits
     torch.manual_seed(0)
@@ -139,6 +150,7 @@ def test_vae_loss_is_the_negative_elbo():
     assert kl.item() == pytest.approx(torch.distributions.kl_divergence(q, p).sum(1).mean().item(), rel=1e-5)
 
 
+@pytest.mark.usefixtures("one_thread")
 def test_classifier_training_lowers_the_loss_on_digits(digits):
     x, y = digits
     torch.manual_seed(0)
@@ -158,6 +170,7 @@ def test_classifier_training_lowers_the_loss_on_digits(digits):
     assert after < 0.5 * before, (before, after)
 
 
+@pytest.mark.usefixtures("one_thread")
 def test_gan_learns_the_ring():
     """After training, G's points lie near the unit circle (the ring's radius is 1)."""
     run = gan2d.GanRun("ring", seed=0)
@@ -174,6 +187,35 @@ def test_gan_learns_the_ring():
     assert verdict.min() >= 0 and verdict.max() <= 1
 
 
+@pytest.mark.usefixtures("one_thread")
+def test_image_gan_training_brings_samples_toward_the_digits(digits):
+    """The discriminator's loss falls below chance (log 2) as it learns, and the generator's
+    per-class mean image moves toward the real per-class mean."""
+    x, y = digits
+    torch.manual_seed(0)
+    G, D = gm.Generator(pixels=64, latent=8, hidden=128), gm.Discriminator(pixels=64, hidden=128)
+    opt_g = torch.optim.Adam(G.parameters(), lr=5e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=5e-4, betas=(0.5, 0.999))
+    real_means = torch.stack([x[y == c].mean(0) for c in range(10)])
+    labels = torch.arange(10).repeat(20)
+
+    def gap():
+        G.eval()
+        with torch.no_grad():
+            fake = G(torch.randn(len(labels), 8, generator=torch.Generator().manual_seed(1)), labels)
+        G.train()
+        return (torch.stack([fake[labels == c].mean(0) for c in range(10)]) - real_means).abs().mean().item()
+
+    before = gap()
+    history = []
+    for _ in range(300):
+        batch = torch.randint(0, len(x), (128,))
+        history.append(gm.gan_step(G, D, opt_g, opt_d, x[batch], y[batch]))
+    assert gap() < 0.5 * before
+    assert np.mean([d for d, _ in history[:10]]) == pytest.approx(math.log(2), abs=0.1)
+
+
+@pytest.mark.usefixtures("one_thread")
 def test_toy_diffusion_learns_two_moons():
     torch.manual_seed(0)
     model, sched = diffusion2d.PointDenoiser(), diffusion2d.schedule()
@@ -214,7 +256,7 @@ def test_shipped_example_images_are_recognized_by_the_judge():
 
 def test_diffusion_checkpoint_samples_images_the_judge_recognizes():
     model = diffusion.model()
-    assert model.config["pixels"] == 784
+    assert model.config["channels"] == [32, 64]
     labels = list(range(10)) * 3
     images = diffusion.sample_images(model, labels, n_steps=25, guidance=3.0, seed=0)
     assert images.shape == (30, 1, 28, 28)
@@ -235,6 +277,23 @@ def test_vae_checkpoint_decodes_and_reconstructs():
     codes, labels = vae.codes()
     assert codes.shape == (3000, 2) and np.abs(codes).max() < 10 and len(set(labels)) == 10
     assert vae.decode([[0, 0], [1, -1]]).shape == (2, 1, 28, 28)
+
+
+def test_image_gan_checkpoint_samples_recognizable_classes():
+    z = gan_images.noise(0, 30)
+    labels = list(range(10)) * 3
+    images = gan_images.generate(z, labels)
+    assert images.shape == (30, 1, 28, 28) and images.min() >= -1 and images.max() <= 1
+    with torch.no_grad():
+        judged = gm.load("classifier_fashion")(torch.from_numpy(images)).argmax(1).numpy()
+    assert (judged == np.array(labels)).mean() >= 0.7
+    s = gan_images.snapshots()
+    assert s["images"].shape[1:] == (20, 28, 28) and list(s["steps"]) == sorted(s["steps"])
+    # the slerp path starts at A, ends at B and keeps a noise-like norm
+    a, b = gan_images.noise(1, 1)[0], gan_images.noise(2, 1)[0]
+    path = gan_images.slerp(a, b, 7)
+    assert torch.allclose(path[0], a, atol=1e-5) and torch.allclose(path[-1], b, atol=1e-5)
+    assert path.norm(dim=1).min() > 0.9 * min(a.norm(), b.norm())
 
 
 # --- API --------------------------------------------------------------------------------------------
@@ -261,6 +320,19 @@ def test_api_gan_show_and_train_stream(client):
     assert len(frames) >= 12
     steps = [int(title_of(f).split()[1].rstrip(":")) for f in frames[:12]]
     assert steps == sorted(steps) and steps[0] >= 1 and "Paso" in title_of(frames[0])
+
+
+def test_api_image_gan(client):
+    grid = client.predict(5, "en", api_name="/gan_samples")
+    assert title_of(grid) == t("gan_samples_title", "en", seed=5)
+    notes = [a["text"] for a in plot_json(grid)["layout"]["annotations"]]
+    assert notes == fashion.class_names("en")
+    walk = client.predict(8, 1, 2, "es", api_name="/gan_walk")
+    assert title_of(walk) == t("gan_walk_title", "es", cls="Bolso", a=1, b=2)
+    snaps, curves = client.predict("es", api_name="/gan_history")
+    assert title_of(snaps) == t("gan_snapshots_title", "es")
+    names = [d.get("name") for d in plot_json(curves)["data"]]
+    assert t("gan_loss_d", "es") in names and t("gan_loss_g", "es") in names
 
 
 def test_api_diffusion_forward_shows_the_schedule(client):
