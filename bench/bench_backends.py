@@ -158,6 +158,13 @@ def sampling_speed(n_tokens: int, reps: int) -> None:
         print(f"{name:<22} median {statistics.median(values):6.1f} tokens/s  "
               f"(runs: {', '.join(f'{v:.1f}' for v in values)})")
 
+    # the same loop on 1 and on 2 torch threads (the default is backends.torch_threads())
+    default_threads = torch.get_num_threads()
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        print(f"ours on {threads} torch thread{'s' * (threads > 1)}: {ours(100 + threads):.1f} tokens/s")
+    torch.set_num_threads(default_threads)
+
     # two visitors streaming at once: COMPUTE_LOCK interleaves their tokens
     import threading
 

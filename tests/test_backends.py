@@ -148,6 +148,16 @@ def test_preload_in_background_is_a_daemon_thread(glove):
     assert backends.status("glove").state == "loaded" and backends.get("glove") is glove
 
 
+def test_torch_threads_from_the_environment(monkeypatch):
+    monkeypatch.delenv(backends.THREADS_ENV, raising=False)
+    assert backends.torch_threads() == 1
+    monkeypatch.setenv(backends.THREADS_ENV, "2")
+    assert backends.torch_threads() == min(2, os.cpu_count())
+    for bad in ("64", "0", "many"):
+        monkeypatch.setenv(backends.THREADS_ENV, bad)
+        assert 1 <= backends.torch_threads() <= 2
+
+
 def test_status_labels_exist_in_both_languages():
     from playground import i18n
 
