@@ -7,7 +7,6 @@ from playground import attention
 from pages.common import I18N, LIGHT, MODEL, Dropdown, Radio, Slider, guard
 
 TAB_ID = "attention"
-LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
 PRESETS = {
     "cat": "The cat sat on the mat because it was tired.",
@@ -74,7 +73,7 @@ def redraw(shown, text, model, layer, head, query, lang):
 def build(lang: gr.Component) -> gr.Tab:
     layers0, heads0 = attention.SHAPES[DEFAULT_MODEL]
     with gr.Tab(I18N("tab_attention"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
-        gr.Markdown(I18N("attention_lesson"), latex_delimiters=LATEX)
+        gr.Markdown(I18N("attention_lesson"))
         with gr.Row():
             with gr.Column(scale=3):
                 text = gr.Textbox(PRESETS["cat"], label=I18N("attention_sentence"), lines=2,
@@ -95,18 +94,14 @@ def build(lang: gr.Component) -> gr.Tab:
             with gr.Column(scale=1):
                 head_plot = gr.Plot(elem_id="attention-head-plot", show_label=False)
             with gr.Column(scale=1):
-                heads_plot = gr.Plot(elem_id="attention-heads-plot", show_label=False)
-        numbers = gr.JSON(label=I18N("attention_numbers"), open=False, elem_id="attention-numbers")
-
-        gr.Markdown(I18N("attention_qkv_heading"))
-        query = Slider(0, attention.MAX_TOKENS - 1, value=0, step=1, label=I18N("attention_query"),
-                       elem_id="attention-query")
-        with gr.Row():
-            with gr.Column(scale=5):
-                qkv_md = gr.Markdown(elem_id="attention-qkv-text")
-            with gr.Column(scale=4):
+                gr.Markdown(I18N("attention_qkv_heading"))
+                query = Slider(0, attention.MAX_TOKENS - 1, value=0, step=1,
+                               label=I18N("attention_query"), elem_id="attention-query")
                 qkv_plot = gr.Plot(elem_id="attention-qkv-plot", show_label=False)
+        qkv_md = gr.Markdown(elem_id="attention-qkv-text")
         qkv_numbers = gr.JSON(label=I18N("attention_numbers"), open=False)
+        heads_plot = gr.Plot(elem_id="attention-heads-plot", show_label=False)
+        numbers = gr.JSON(label=I18N("attention_numbers"), open=False, elem_id="attention-numbers")
 
         gr.Markdown(I18N("attention_compare_heading"))
         compare_button = gr.Button(I18N("attention_compare_button"), elem_id="attention-compare-run")

@@ -10,10 +10,9 @@ from playground.errors import UserError
 from pages.common import I18N, LIGHT, MODEL, Slider, guard
 
 TAB_ID = "transformer"
-LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 MAX_SHOWN = 256                 # positions in a heatmap (a 256 x 256 map is already ~0.5 MB)
 SINUS0 = (100, 128)             # positions, dimensions
-ROPE0 = (0, 24, 7, 3)           # pair, positions, m, n
+ROPE0 = (4, 24, 7, 3)           # pair (4 turns 0.24 rad per position), positions, m, n
 KV_PROMPT = "Once upon a time, in a small village by the sea,"
 KV_N = 24
 FILL0 = ("The ___ barked at the mailman all night.", "dog, cat, man, baby, car")
@@ -115,7 +114,7 @@ def build(lang: gr.Component) -> gr.Tab:
             with gr.Column(scale=2):
                 learned_md = gr.Markdown(I18N("attention_first_use"), elem_id="transformer-learned-text")
 
-        gr.Markdown(I18N("attention_pos_sinus_heading"), latex_delimiters=LATEX)
+        gr.Markdown(I18N("attention_pos_sinus_heading"))
         with gr.Row():
             sinus_n = Slider(2, MAX_SHOWN, value=SINUS0[0], step=1, label=I18N("attention_pos_n"),
                              elem_id="transformer-sinus-n")

@@ -105,7 +105,7 @@ def run(model: str, text: str) -> Analysis:
         ids = lm.encode(text)
         _check_tokens(len(ids))
         pieces = lm.pieces(ids)
-        with torch.inference_mode():
+        with backends.COMPUTE_LOCK, torch.inference_mode():
             out = lm.model.model(torch.tensor([ids]), output_attentions=True,
                                  output_hidden_states=True, use_cache=False)
     else:
@@ -114,7 +114,7 @@ def run(model: str, text: str) -> Analysis:
             ids = enc.tokenizer(text)["input_ids"]
             pieces = enc.tokenizer.convert_ids_to_tokens(ids)
         _check_tokens(len(ids))
-        with torch.inference_mode():
+        with backends.COMPUTE_LOCK, torch.inference_mode():
             out = enc.model(torch.tensor([ids]), output_attentions=True, output_hidden_states=True)
     if not out.attentions:
         raise RuntimeError("no attention weights: the backend must use eager attention")
@@ -201,7 +201,7 @@ def qkv(an: Analysis, layer: int, head: int, query: int) -> QKV:
     query = validate.integer(query, "query", 0, an.n_tokens - 1)
     x = torch.tensor(an.hidden[layer - 1])                                # (T, D)
     T = an.n_tokens
-    with torch.inference_mode():
+    with backends.COMPUTE_LOCK, torch.inference_mode():
         if an.model == "smollm2":
             model = backends.get("smollm2").model
             block = model.model.layers[layer - 1]
@@ -316,7 +316,7 @@ def heads_figure(an: Analysis, layer: int, head: int, lang: str):
     names = [t("attention_head_short", lang, head=h) for h in range(1, H + 1)]
     names.append(t("attention_average", lang))
     layout = plotstyle.base_layout(t("attention_heads_title", lang, layer=layer, layers=an.n_layers),
-                                   height=110 + 250 * rows)
+                                   height=110 + (1300 // cols) * rows)
     layout.pop("xaxis"), layout.pop("yaxis")
     layout.update(plot_bgcolor=MASKED, margin={"l": 20, "r": 20, "t": 70, "b": 20},
                   coloraxis={"colorscale": COLORSCALE, "cmin": 0, "cmax": 1, "showscale": False},

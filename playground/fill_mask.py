@@ -24,6 +24,7 @@ from functools import lru_cache
 import numpy as np
 
 from . import plotstyle, validate
+from .backends import COMPUTE_LOCK
 from .errors import UserError
 from .i18n import t
 
@@ -32,7 +33,7 @@ BLANK_RE = re.compile(r"_{3,}|\[MASK\]|<mask>", re.IGNORECASE)
 MAX_CHARS = 300
 MAX_CANDIDATES = 12
 MAX_CANDIDATE_CHARS = 40
-PROPOSED = 6                 # words SmolLM2 proposes from the left context, besides the visitor's
+PROPOSED = 4                 # words SmolLM2 proposes from the left context, besides the visitor's
 TOP_MLM = 10                 # predictions shown from a masked LM
 DOC_START = "<|endoftext|>"  # SmolLM2's document separator: the context of a sentence's first token
 
@@ -108,7 +109,7 @@ def token_logprobs(lm, texts: list[str]) -> list[np.ndarray]:
     width = max(map(len, seqs))
     ids = torch.tensor([s + [start] * (width - len(s)) for s in seqs])          # (B, T) right-padded
     mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in seqs])
-    with torch.inference_mode():
+    with COMPUTE_LOCK, torch.inference_mode():
         logits = lm.model(ids, attention_mask=mask, use_cache=False).logits       # (B, T, V)
         logp = torch.log_softmax(logits[:, :-1].float(), dim=-1)                  # predicts 1..T-1
         picked = logp.gather(-1, ids[:, 1:, None])[..., 0]                         # (B, T-1)
@@ -217,7 +218,7 @@ def rank_mlm(name: str, prefix: str, suffix: str) -> FillResult:
     where = (batch["input_ids"][0] == tokenizer.mask_token_id).nonzero()
     if len(where) != 1:
         raise UserError("attention_fill_error_blank", found=len(where))
-    with torch.inference_mode():
+    with COMPUTE_LOCK, torch.inference_mode():
         logits = model(**batch).logits[0, int(where[0])]
     logp = torch.log_softmax(logits.float(), -1)
     top = torch.topk(logp, TOP_MLM)
@@ -254,15 +255,16 @@ def figure(res: FillResult, lang: str):
     title = t("attention_fill_title_" + res.method, lang, sentence=res.sentence if len(res.sentence) < 60
               else res.sentence[:57] + "…")
     layout = plotstyle.base_layout(title, t("attention_fill_axis_share", lang), None,
-                                   height=max(380, 150 + 52 * len(words)))
+                                   height=max(420, 210 + 52 * len(words)))
     layout["yaxis"].update(tickvals=y, ticktext=words, autorange="reversed")
-    layout["xaxis"].update(range=[0, 1.05], tickformat=".0%")
+    layout["xaxis"].update(range=[0, 1.16], tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1])
     layout["barmode"] = "group"
-    layout["margin"] = {"l": 140, "r": 30, "t": 100, "b": 60}
+    layout["margin"] = {"l": 140, "r": 30, "t": 70, "b": 60}
+    layout["legend"] = {"orientation": "h", "yanchor": "top", "y": -0.16, "xanchor": "left", "x": 0}
     data = [{"type": "bar", "orientation": "h", "y": y, "name": t(f"attention_fill_series_{res.method}", lang),
              "x": [round(p, 4) for p in res.probabilities("sentence")],
              "marker": {"color": plotstyle.COLORS["line"]},
-             "texttemplate": "%{x:.1%}", "textposition": "outside",
+             "texttemplate": "%{x:.1%}", "textposition": "outside", "cliponaxis": False,
              "hovertemplate": "%{x:.2%}<extra></extra>"}]
     left = res.probabilities("left") if res.method == "causal" else [None]
     if left[0] is not None:

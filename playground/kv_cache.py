@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from . import plotstyle, validate
+from .backends import COMPUTE_LOCK
+from .errors import UserError
 from .i18n import t
 from .plotstyle import fmt
 
@@ -76,31 +78,33 @@ def timed_steps(lm, prompt_ids: list[int], n_new: int) -> Iterator[Step]:
     """Greedy generation of `n_new` tokens, each step timed with and without the cache."""
     import torch
 
-    from .errors import UserError
-
     ids = list(prompt_ids)
     if not ids:
         raise UserError("error_empty_prompt")
     if len(ids) > MAX_PROMPT:
         raise UserError("error_prompt_too_long", tokens=len(ids), limit=MAX_PROMPT)
     cache, step_input = None, torch.tensor([ids])
-    with torch.inference_mode():
-        for _ in range(n_new):
+    for _ in range(n_new):
+        # inference_mode is per thread, and a streaming handler may resume this generator in
+        # another thread: enter it for each step, never across a `yield`.
+        with torch.inference_mode():
             # 1. with the cache: only the new tokens go through the model
-            t0 = time.perf_counter()
-            out = lm.model(step_input, past_key_values=cache, use_cache=True, logits_to_keep=1)
-            cached = time.perf_counter() - t0
+            with COMPUTE_LOCK:
+                t0 = time.perf_counter()
+                out = lm.model(step_input, past_key_values=cache, use_cache=True, logits_to_keep=1)
+                cached = time.perf_counter() - t0
             cache = out.past_key_values
             # 2. without: the whole sequence again, as if nothing had been kept
-            t0 = time.perf_counter()
-            lm.model(torch.tensor([ids]), use_cache=False, logits_to_keep=1)
-            uncached = time.perf_counter() - t0
+            with COMPUTE_LOCK:
+                t0 = time.perf_counter()
+                lm.model(torch.tensor([ids]), use_cache=False, logits_to_keep=1)
+                uncached = time.perf_counter() - t0
             # 3. greedy: the most likely next token, appended
             token = int(torch.argmax(out.logits[0, -1]))
-            position = len(ids)
-            ids.append(token)
             step_input = torch.tensor([[token]])
-            yield Step(position, lm.pieces([token])[0], cached, uncached, measured_bytes(cache))
+        position = len(ids)
+        ids.append(token)
+        yield Step(position, lm.pieces([token])[0], cached, uncached, measured_bytes(cache))
 
 
 def timing_figure(steps: list[Step], n_new: int, prompt_tokens: int, lang: str):

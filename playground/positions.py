@@ -51,15 +51,20 @@ def learned_cosines() -> np.ndarray:
 
 def _position_heatmap(z, title: str, lang: str, colorbar: str, zmin=-1.0, zmax=1.0,
                       colorscale: str = "RdBu", reverse: bool = True):
+    """A square position-by-position heatmap, position 0 at the top left."""
     n = len(z)
     layout = plotstyle.base_layout(title, t("attention_pos_axis_j", lang), t("attention_pos_axis_i", lang),
                                    height=620)
+    layout["margin"] = {"l": 70, "r": 30, "t": 100, "b": 60}
     layout["yaxis"].update(autorange="reversed", scaleanchor="x", constrain="domain")
     layout["xaxis"].update(constrain="domain")
-    data = [{"type": "heatmap", "z": np.round(z, 3).tolist(), "x": list(range(n)),
-             "y": list(range(n)), "zmin": zmin, "zmax": zmax, "colorscale": colorscale,
-             "reversescale": reverse, "colorbar": {"title": {"text": colorbar}, "thickness": 18},
-             "hovertemplate": "i=%{y}, j=%{x}: %{z:.3f}<extra></extra>"}]
+    heat = {"type": "heatmap", "z": np.round(z, 3).tolist(), "x": list(range(n)),
+            "y": list(range(n)), "colorscale": colorscale, "reversescale": reverse,
+            "colorbar": {"title": {"text": colorbar}, "thickness": 18},
+            "hovertemplate": "i=%{y}, j=%{x}: %{z:.3f}<extra></extra>"}
+    if zmin is not None:
+        heat.update(zmin=zmin, zmax=zmax)
+    data = [heat]
     return plotstyle.figure(data, layout)
 
 
@@ -94,7 +99,8 @@ def sinusoidal_figure(n_positions: int, d_model: int, lang: str):
     pe = sinusoidal(n_positions, d_model)
     layout = plotstyle.base_layout(t("attention_pos_sinus_title", lang, n=n_positions, d=d_model),
                                    t("attention_pos_axis_dim", lang), t("attention_pos_axis_pos", lang),
-                                   height=560)
+                                   height=620)
+    layout["margin"] = {"l": 70, "r": 30, "t": 100, "b": 60}
     layout["yaxis"].update(autorange="reversed")
     data = [{"type": "heatmap", "z": np.round(pe, 3).tolist(), "zmin": -1, "zmax": 1,
              "colorscale": "RdBu", "reversescale": True,
@@ -108,7 +114,7 @@ def sinusoidal_similarity_figure(n_positions: int, d_model: int, lang: str):
     pe = sinusoidal(n_positions, d_model)
     return _position_heatmap(pe @ pe.T / (d_model / 2),
                              t("attention_pos_sinus_sim_title", lang, n=n_positions, d=d_model),
-                             lang, t("attention_pos_cosine", lang))
+                             lang, "PE·PE", zmin=None, zmax=None, colorscale="Viridis", reverse=False)
 
 
 # --- 3. RoPE ---------------------------------------------------------------------------------
@@ -152,6 +158,7 @@ def rope_figure(pair: int, positions: int, lang: str):
           theta=f"{theta:.3g}", n=positions),
         t("attention_pos_rope_x", lang, i=pair), t("attention_pos_rope_y", lang, j=pair + SMOLLM2_HEAD_DIM // 2),
         height=620)
+    layout["margin"] = {"l": 70, "r": 30, "t": 100, "b": 60}
     layout["xaxis"].update(range=[-1.3, 1.3], zeroline=True)
     layout["yaxis"].update(range=[-1.3, 1.3], scaleanchor="x", zeroline=True)
     layout["legend"] = {"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0}
@@ -170,9 +177,7 @@ def rope_figure(pair: int, positions: int, lang: str):
                  "y": path[:, 1].round(4).tolist(), "name": t("attention_pos_rope_points", lang),
                  "text": [str(p) if p in shown else "" for p in range(positions)],
                  "textposition": "top center", "textfont": {"size": 15},
-                 "marker": {"size": 11, "color": list(range(positions)), "colorscale": "Viridis",
-                            "showscale": True, "colorbar": {"title": {"text": t("attention_pos_axis_pos", lang)},
-                                                            "thickness": 18}},
+                 "marker": {"size": 11, "color": list(range(positions)), "colorscale": "Viridis"},
                  "hovertemplate": "pos %{marker.color}: (%{x:.3f}, %{y:.3f})<extra></extra>"})
     return plotstyle.figure(data, layout)
 

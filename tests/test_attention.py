@@ -245,7 +245,7 @@ def test_browser_attention_tab(page_in, lang):
     page.get_by_role("option", name=t("attention_preset_bank", lang)).click()
     page.wait_for_function("() => document.querySelector('#attention-head-plot')"
                            ".textContent.includes('river')", timeout=60_000)
-    ticks = page.locator("#attention-head-plot .ytick text").all_inner_texts()
+    ticks = page.locator("#attention-head-plot .ytick text").all_text_contents()
     assert ticks.count("bank") == 2
     page.wait_for_timeout(1500)
     screenshot(page, f"attention-bank-{lang}")
