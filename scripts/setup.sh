@@ -37,10 +37,12 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-if [ $DEV = 1 ] && [ ! -x /usr/bin/chromium ]; then
-  echo "[setup] installing Debian's chromium for the browser tests"
+if [ $DEV = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; }; then
+  # The browser tests drive Debian's chromium; the emoji font makes screenshots show what
+  # visitors see (their systems have one).
+  echo "[setup] installing Debian's chromium and an emoji font for the browser tests"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
 fi
 echo "[setup] ready: $VENV"
