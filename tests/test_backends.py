@@ -146,6 +146,8 @@ def test_preload_in_background_is_a_daemon_thread(glove):
     assert thread.daemon
     thread.join(30)
     assert backends.status("glove").state == "loaded" and backends.get("glove") is glove
+    import gc
+    assert gc.get_freeze_count() > 0          # loaded models are out of the collector's way
 
 
 def test_torch_threads_from_the_environment(monkeypatch):
