@@ -31,7 +31,7 @@ from .plotstyle import fmt
 # The order of the comparison: from one token per character to learned vocabularies.
 ORDER = ("chars", "bytes", "gpt2", "cl100k", "o200k", "smollm2", "bert")
 BYTE_LEVEL = {"bytes", "gpt2", "cl100k", "o200k", "smollm2"}  # pieces add up to the text's bytes
-MAX_DRAWN = 300       # chips drawn per tokenizer; the counts always cover the whole text
+MAX_DRAWN = 250       # chips drawn per tokenizer; the counts always cover the whole text
 MAX_PAD = 128         # longest BERT sequence the padding slider asks for
 MAX_CHAT = 2_000      # characters of a chat message
 
@@ -65,33 +65,34 @@ BPE_EXAMPLE = ("El perro de San Roque no tiene rabo porque Ramón Ramírez se lo
 BPE_CLASSIC = ("low low low low low lower lower newest newest newest newest newest newest "
                "widest widest widest")
 
-CHIP_COLORS = ("#dbeafe", "#fde68a", "#bbf7d0", "#fecaca", "#e9d5ff", "#fed7aa", "#a5f3fc")
-SPECIAL_COLOR = "#1f2937"
+N_COLORS = 7          # chip colours c0..c6 in CHIPS_CSS, cycled by position
 
-# Chips: the token's text, its id underneath, what a byte piece stands for.
 CHIPS_CSS = """
 .tk-box { line-height: 1; }
 .tk-head { font-size: 1.05rem; margin: 14px 0 6px; }
-.tk-head b { font-size: 1.15rem; }
 .tk-row { display: flex; flex-wrap: wrap; gap: 4px; max-height: 260px; overflow-y: auto;
           padding: 2px; }
 .tk { display: inline-flex; flex-direction: column; align-items: center; border-radius: 6px;
       padding: 4px 6px 3px; color: #111; border: 1px solid rgba(0,0,0,.12); min-width: 1.4em; }
-.tk-t { font-family: ui-monospace, monospace; font-size: 1.1rem; white-space: pre; }
-.tk-i { font-size: .72rem; color: #374151; margin-top: 3px; }
-.tk-s { font-size: .72rem; color: #7c2d12; margin-top: 2px; }
-.tk-special { background: #1f2937 !important; color: #fff; }
-.tk-special .tk-t { color: #fff; }
-.tk-special .tk-i { color: #d1d5db; }
-.tk-special .tk-s { color: #fca5a5; }
-.tk-new { outline: 3px solid #dc2626; }
+.tk b { font-family: ui-monospace, monospace; font-size: 1.1rem; font-weight: 400;
+        white-space: pre; color: #111; }
+.tk i { font-style: normal; font-size: .72rem; color: #374151; margin-top: 3px; }
+.tk u { text-decoration: none; font-size: .72rem; color: #7c2d12; margin-top: 2px; }
+.c0 { background: #dbeafe; } .c1 { background: #fde68a; } .c2 { background: #bbf7d0; }
+.c3 { background: #fecaca; } .c4 { background: #e9d5ff; } .c5 { background: #fed7aa; }
+.c6 { background: #a5f3fc; }
+.tk.sp { background: #1f2937; }
+.tk.sp b { color: #fff; }
+.tk.sp i { color: #d1d5db; }
+.tk.sp u { color: #fca5a5; }
+.tk.nw { outline: 3px solid #dc2626; }
 .tk-note { font-size: .95rem; color: #92400e; background: #fffbeb; border-radius: 6px;
            padding: 6px 10px; margin: 8px 0; }
 .tk-mono { font-family: ui-monospace, monospace; font-size: .95rem; white-space: pre-wrap;
            word-break: break-all; margin: 6px 0; }
 .tk-table { border-collapse: collapse; font-size: 1rem; margin-top: 8px; }
 .tk-table th, .tk-table td { border-bottom: 1px solid #e5e7eb; padding: 4px 12px; text-align: left; }
-.tk-table td.tk-t { font-size: 1rem; }
+.tk-table td.tk-t { font-family: ui-monospace, monospace; white-space: pre; }
 .tk-scroll { max-height: 320px; overflow-y: auto; }
 """
 
@@ -156,18 +157,19 @@ class Chip:
     new: bool = False     # outlined: made by the current BPE merge
 
 
-def chips_html(chips, lang: str, offset: int = 0) -> str:
-    """Coloured spans, the id under each; every text escaped."""
+def chips_html(chips, lang: str) -> str:
+    """Coloured spans: the token (<b>), its id (<i>), what a byte piece stands for (<u>);
+    the bytes in the tooltip. Every text escaped; short tags, as thousands may be drawn."""
     spans = []
-    for i, chip in enumerate(chips, offset):
-        cls = "tk" + (" tk-special" if chip.special else "") + (" tk-new" if chip.new else "")
-        color = SPECIAL_COLOR if chip.special else CHIP_COLORS[i % len(CHIP_COLORS)]
+    for i, chip in enumerate(chips):
+        cls = "tk sp" if chip.special else f"tk c{i % N_COLORS}"
+        if chip.new:
+            cls += " nw"
         title = t("tokens_chip_title", lang, id=chip.id,
                   bytes=" ".join(f"{b:02X}" for b in chip.piece) or "-")
-        note = f'<span class="tk-s">= {html.escape(chip.note)}</span>' if chip.note else ""
-        spans.append(f'<span class="{cls}" style="background:{color}" title="{html.escape(title)}">'
-                     f'<span class="tk-t">{html.escape(chip.label)}</span>'
-                     f'<span class="tk-i">{chip.id}</span>{note}</span>')
+        note = f"<u>= {html.escape(chip.note)}</u>" if chip.note else ""
+        spans.append(f'<span class="{cls}" title="{html.escape(title)}"><b>{html.escape(chip.label)}'
+                     f"</b><i>{chip.id}</i>{note}</span>")
     return f'<div class="tk-row">{"".join(spans)}</div>'
 
 
@@ -193,12 +195,9 @@ def chips_for(name: str, tokens, text: str) -> list[Chip]:
 @dataclass(frozen=True)
 class Row:
     name: str
-    tokens: tuple          # tokenizers.Token, the whole text
+    tokens: tuple          # tokenizers.Token: the first MAX_DRAWN, the ones drawn
+    count: int             # tokens of the whole text
     n_chars: int
-
-    @property
-    def count(self) -> int:
-        return len(self.tokens)
 
     @property
     def chars_per_token(self) -> float:
@@ -207,13 +206,18 @@ class Row:
 
 @lru_cache(maxsize=32)
 def compare(text: str) -> tuple[Row, ...]:
-    """`text` through every tokenizer in ORDER (cached: the language switch reuses it)."""
-    return tuple(Row(name, tuple(tokenizers.get(name).encode(text)), len(text)) for name in ORDER)
+    """`text` through every tokenizer in ORDER (cached: the language switch reuses it).
+    Only the tokens that are drawn are kept, so a cached 20,000-character text stays small."""
+    rows = []
+    for name in ORDER:
+        encoded = tokenizers.get(name).encode(text)
+        rows.append(Row(name, tuple(encoded[:MAX_DRAWN]), len(encoded), len(text)))
+    return tuple(rows)
 
 
 def compare_numbers(rows) -> dict:
     return {r.name: {"tokens": r.count, "chars_per_token": round(r.chars_per_token, 3),
-                     "ids": [tok.id for tok in r.tokens[:MAX_DRAWN]]} for r in rows}
+                     "ids": [tok.id for tok in r.tokens]} for r in rows}
 
 
 def compare_figure(rows, lang: str):
@@ -240,7 +244,7 @@ def compare_html(rows, text: str, lang: str) -> str:
     for r in rows:
         head = t("tokens_row_head", lang, name=t(f"tokens_name_{r.name}", lang), n=r.count,
                  cpt=fmt(r.chars_per_token, 2))
-        shown = r.tokens[:MAX_DRAWN]
+        shown = r.tokens
         parts.append(f'<div class="tk-head">{html.escape(head)}</div>'
                      + chips_html(chips_for(r.name, shown, text), lang))
     return f'<div class="tk-box">{"".join(parts)}</div>'

@@ -9,7 +9,7 @@ from gradio_client.exceptions import AppError
 from playground import backends, embeddings
 from playground.embeddings import Term
 from playground.errors import UserError
-from tests.conftest import screenshot
+from tests.conftest import SCREENSHOTS, screenshot
 
 
 @pytest.fixture(scope="module")
@@ -205,3 +205,9 @@ def test_browser_embeddings_tab(page_in, lang):
         timeout=30_000)
     page.wait_for_timeout(800)
     screenshot(page, f"embeddings-{lang}")
+    if lang == "en":                                             # the 3D picture
+        page.locator("#embeddings-dims").get_by_text("3D", exact=True).click()
+        page.wait_for_function("() => document.querySelector('#embeddings-arith-plot canvas')",
+                               timeout=30_000)
+        page.wait_for_timeout(2000)
+        page.locator("#embeddings-arith-plot").screenshot(path=str(SCREENSHOTS / "embeddings-3d-en.png"))
