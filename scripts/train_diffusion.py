@@ -1,14 +1,16 @@
 """Train the class-conditional diffusion model of the Diffusion tab on Fashion-MNIST.
 
     apt-get install -y dataset-fashion-mnist        # the data (Debian, MIT licence)
-    flock /tmp/genai-cpu.lock nice -n 19 .venv/bin/python scripts/train_diffusion.py [--minutes 22]
+    flock /tmp/genai-cpu.lock nice -n 19 .venv/bin/python scripts/train_diffusion.py --minutes 14 --batch 64
 
 DDPM's objective (playground.diffusion.loss) with the class dropped 10% of the time, for
 classifier-free guidance; Adam with a cosine-decayed learning rate over a time budget; an
 exponential moving average (EMA) of the weights is what ships, as float16 safetensors in
 assets/weights/diffusion_fashion.safetensors (training time and loss in its metadata).
 
-Last run: see the weights' metadata (`generative_models.read_metadata`), printed at the end.
+Last run (the shipped weights): 14.0 minutes, 2,339 steps of 64 images, final loss 0.059,
+on the shared 2-core machine under nice 19 with one thread; 0.5 MB. The metadata in the
+weights' header (`generative_models.read_metadata`) records the same.
 """
 from __future__ import annotations
 
