@@ -6,7 +6,11 @@
 bench/bench_generative.py asks it how many of the class-conditioned diffusion samples look
 like the class that was asked for. Writes assets/weights/classifier_fashion.safetensors
 (float16; training time and test accuracy in its metadata) and the few test images the app
-shows (assets/weights/fashion_examples.npz). Last run: see the weights' metadata.
+shows (assets/weights/fashion_examples.npz).
+
+Last run (the shipped weights): 3.1 minutes but only 182 steps of 128 (the machine was busy
+and training then ran on two threads, which wait on each other there; one thread is now the
+default), test accuracy 0.831. The weights' metadata records the same.
 """
 from __future__ import annotations
 

@@ -1,12 +1,17 @@
 """Train the VAE of the VAE tab (2D latent) on Fashion-MNIST, and the codes the tab draws.
 
     apt-get install -y dataset-fashion-mnist        # the data (Debian, MIT licence)
-    flock /tmp/genai-cpu.lock nice -n 19 .venv/bin/python scripts/train_vae.py [--minutes 5]
+    flock /tmp/genai-cpu.lock nice -n 19 .venv/bin/python scripts/train_vae.py --minutes 3
 
 Negative ELBO (generative_models.vae_loss) with Adam over a time budget. Writes
 assets/weights/vae_fashion.safetensors (float16; training time and the test set's
 reconstruction error in its metadata) and assets/weights/vae_fashion_codes.npz (mu(x) of
-3,000 test images with their labels). Last run: see the weights' metadata.
+3,000 test images with their labels).
+
+Last run (the shipped weights): 3.0 minutes, 2,648 steps of 128 (6 epochs), on the shared
+2-core machine under nice 19 with one thread; reconstruction error on the 10,000 test
+images 0.0264 MSE per pixel (pixels in [0, 1]), 82.7 summed squared error per image
+(pixels in [-1, 1]). The weights' metadata records the same.
 """
 from __future__ import annotations
 
