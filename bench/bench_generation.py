@@ -1,0 +1,134 @@
+"""Benchmarks of the Generation tab (issue 6). Prints figures; asserts nothing.
+
+    flock /tmp/genai-cpu.lock .venv/bin/python bench/bench_generation.py [--calls 50] [--tokens 200] [--runs 3]
+
+The app is launched in-process (as tests/conftest.py does) and called through gradio_client.
+
+1. A temperature change: /next_token_redraw with a new temperature each call, the prompt's
+   scores cached (the model does not run): median and p95 (target median <= 30 ms).
+   For scale, /next_token on a new prompt (one forward pass) once.
+2. Streaming: /generate_stream's tokens per second (submit to last token, read by the
+   client) against plain `model.generate` on the same weights and settings, alternated in
+   the same run, median of the runs each (target ratio >= 1.0).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("GENAI_PRELOAD", "0")
+
+SETTINGS = {"temperature": 0.8, "top_k": 50, "top_p": 0.95}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
+
+
+def launch():
+    import app
+    demo = app.prepare(app.build_app())
+    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,
+                quiet=True, **app.launch_kwargs())
+    return demo
+
+
+def bench_temperature(client, prompt: str, calls: int):
+    t0 = time.perf_counter()
+    client.predict(prompt, 1.0, 50, 0.95, "es", api_name="/next_token")   # loads, runs the model
+    first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    client.predict(prompt + " y", 1.0, 50, 0.95, "es", api_name="/next_token")
+    forward = time.perf_counter() - t0
+    times = []
+    for i in range(calls):
+        temperature = round(0.05 + (i % 60) * 0.05, 2)                  # every slider stop
+        t0 = time.perf_counter()
+        client.predict(prompt, temperature, 50, 0.95, "es", api_name="/next_token_redraw")
+        times.append(time.perf_counter() - t0)
+    return first, forward, times
+
+
+def stream_rate(client, prompt: str, tokens: int, seed: int) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    job = client.submit(prompt, tokens, SETTINGS["temperature"], SETTINGS["top_k"], SETTINGS["top_p"],
+                        seed, "en", api_name="/generate_stream")
+    chips, _status = job.result()
+    elapsed = time.perf_counter() - t0
+    n = chips.count('data-p="')
+    return n / elapsed, n
+
+
+def generate_rate(prompt: str, tokens: int, seed: int) -> tuple[float, int]:
+    import torch
+
+    from playground import backends
+    lm = backends.get("smollm2")
+    ids = torch.tensor([lm.encode(prompt)])
+    torch.manual_seed(seed)
+    t0 = time.perf_counter()
+    with torch.inference_mode():
+        out = lm.model.generate(ids, max_new_tokens=tokens, do_sample=True, **SETTINGS)
+    elapsed = time.perf_counter() - t0
+    n = out.shape[1] - ids.shape[1]
+    return n / elapsed, n
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=50)
+    parser.add_argument("--tokens", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    from gradio_client import Client
+
+    from playground import generation
+
+    demo = launch()
+    try:
+        client = Client(demo.local_url, verbose=False)
+        prompt = generation.PROMPTS["es"]
+        first, forward, times = bench_temperature(client, prompt, args.calls)
+        print(f"/next_token first call (loads SmolLM2 if needed, forward pass): {first:.2f} s; "
+              f"a new prompt (forward pass): {1000 * forward:.0f} ms")
+        print(f"/next_token_redraw (temperature change, scores cached), {args.calls} calls: median "
+              f"{1000 * statistics.median(times):.1f} ms, p95 {1000 * percentile(times, 95):.1f} ms"
+              f"  [target median <= 30 ms]")
+
+        prompt = generation.PROMPTS["en"]
+        generate_rate(prompt, 8, 0)                                         # warm up
+        streams, plains = [], []
+        for run in range(args.runs):
+            rate, n = stream_rate(client, prompt, args.tokens, seed=run)
+            streams.append(rate)
+            print(f"  run {run + 1}: /generate_stream {n} tokens, {rate:.1f} tokens/s", end="; ")
+            rate, n = generate_rate(prompt, args.tokens, seed=run)
+            plains.append(rate)
+            print(f"model.generate {n} tokens, {rate:.1f} tokens/s")
+        s, g = statistics.median(streams), statistics.median(plains)
+        print(f"streaming through the API: median {s:.1f} tokens/s; model.generate, same weights and "
+              f"settings ({SETTINGS}): median {g:.1f} tokens/s; ratio {s / g:.2f}  [target >= 1.0]")
+    finally:
+        demo.close()
+
+
+if __name__ == "__main__":
+    main()

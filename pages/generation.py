@@ -1,0 +1,281 @@
+"""The Generation tab: next-token probabilities, temperature, top-k, top-p, step by step,
+streaming, and samples side by side."""
+from __future__ import annotations
+
+import time
+
+import gradio as gr
+
+from playground import backends, generation, validate
+from playground.generation import Steps
+from playground.i18n import t
+from pages.common import I18N, LIGHT, MODEL, Radio, Slider, guard
+
+TAB_ID = "generation"
+
+# Token chips (gr.HTML's css_template is scoped to the component).
+CHIPS_CSS = """
+.tok-text { font-size: 1.35rem; line-height: 2.3rem; white-space: pre-wrap; word-break: break-word; }
+.tok { padding: 0.1rem 0.05rem; margin: 0 1px; border-radius: 0.3rem; color: #111;
+       border: 1px solid rgba(0,0,0,0.08); }
+.tok-legend { margin-top: 0.6rem; font-size: 1rem; line-height: 2rem; }
+.tok-legend .tok { padding: 0.1rem 0.4rem; }
+.gen-grid { display: grid; grid-template-columns: 1fr 1fr; gap: 0.8rem; margin-top: 0.5rem; }
+.gen-card { border: 1px solid #d1d5db; border-radius: 0.5rem; padding: 0.6rem 0.8rem; }
+.gen-card .tok-text { font-size: 1.15rem; line-height: 2rem; }
+.gen-card-title { font-weight: 700; font-size: 1.1rem; margin-bottom: 0.3rem; }
+.gen-card-prompt { font-size: 1.15rem; color: #374151; }
+"""
+
+
+# --- handlers: validate, call playground.generation, return what it drew ------------------
+
+def _settings(temperature, top_k, top_p, lang):
+    return (validate.number(temperature, t("generation_temperature", lang), 0.0,
+                            generation.TEMPERATURE_MAX),
+            validate.integer(top_k, "top-k", 0, generation.TOP_K_MAX),
+            validate.number(top_p, "top-p", 0.01, 1.0))
+
+
+def _seed(seed, lang, high=generation.SEED_MAX):
+    return validate.integer(seed, t("generation_seed", lang), 0, high)
+
+
+def _max_tokens(n, lang, high):
+    return validate.integer(n, t("generation_max_tokens", lang), 1, high)
+
+
+def _prompt(prompt) -> str:
+    return validate.text(prompt, generation.MAX_PROMPT_CHARS)
+
+
+def _steps(prompt: str, steps) -> Steps:
+    return (steps if isinstance(steps, Steps) else Steps()).for_prompt(prompt)
+
+
+def _view(steps: Steps, temperature, top_k, top_p, lang):
+    nt = generation.next_token(steps.context(), temperature, top_k, top_p)
+    chips, sequence = generation.steps_view(steps, lang)
+    return (generation.bars_figure(nt, lang), generation.entropy_figure(nt, lang),
+            generation.summary(nt, lang), chips, sequence,
+            gr.update(choices=generation.choices(nt), value=None), nt.as_dict())
+
+
+@guard
+def show(prompt, temperature, top_k, top_p, steps, lang):
+    """`next_token` and `next_token_redraw`: the distribution after the prompt (and the
+    tokens appended step by step). The model runs only if this context is not cached."""
+    prompt = _prompt(prompt)
+    settings = _settings(temperature, top_k, top_p, lang)
+    steps = _steps(prompt, steps)
+    return (steps, *_view(steps, *settings, lang))
+
+
+@guard
+def redraw_if_shown(prompt, temperature, top_k, top_p, steps, lang):
+    """On a language switch: redraw only if this tab has been shown (never load the model)."""
+    if not isinstance(steps, Steps) or not steps.prompt or not backends.backend(generation.MODEL).loaded:
+        return [gr.skip()] * 8
+    return show(prompt, temperature, top_k, top_p, steps, lang)
+
+
+@guard
+def step_sample(prompt, temperature, top_k, top_p, seed, steps, lang):
+    """Append one token drawn with the current settings and seed."""
+    prompt = _prompt(prompt)
+    settings = _settings(temperature, top_k, top_p, lang)
+    seed = _seed(seed, lang)
+    steps = generation.sample_step(_steps(prompt, steps), *settings, seed)
+    return (steps, *_view(steps, *settings, lang))
+
+
+@guard
+def step_pick(prompt, token_id, temperature, top_k, top_p, steps, lang):
+    """Append the token the visitor picked among the bars."""
+    prompt = _prompt(prompt)
+    token_id = validate.integer(token_id, "token", 0, 10**9)
+    settings = _settings(temperature, top_k, top_p, lang)
+    steps = generation.pick_step(_steps(prompt, steps), token_id)
+    return (steps, *_view(steps, *settings, lang))
+
+
+@guard
+def step_undo(prompt, temperature, top_k, top_p, steps, lang):
+    prompt = _prompt(prompt)
+    settings = _settings(temperature, top_k, top_p, lang)
+    steps = _steps(prompt, steps).undo()
+    return (steps, *_view(steps, *settings, lang))
+
+
+@guard
+def step_reset(prompt, temperature, top_k, top_p, steps, lang):
+    prompt = _prompt(prompt)
+    settings = _settings(temperature, top_k, top_p, lang)
+    steps = Steps(prompt)
+    return (steps, *_view(steps, *settings, lang))
+
+
+@guard
+def generate_stream(prompt, max_tokens, temperature, top_k, top_p, seed, lang):
+    """Stream up to `max_tokens` new tokens (bounded in number and in wall time)."""
+    prompt = _prompt(prompt)
+    n = _max_tokens(max_tokens, lang, generation.MAX_NEW_TOKENS)
+    settings = _settings(temperature, top_k, top_p, lang)
+    seed = _seed(seed, lang)
+    start = time.perf_counter()
+    result = {"prompt": prompt, "tokens": [], "elapsed": 0.0}
+    for tokens in generation.stream(prompt, n, *settings, seed):
+        result = {"prompt": prompt, "tokens": list(tokens), "elapsed": time.perf_counter() - start}
+        yield (*generation.stream_view(prompt, tokens, lang, result["elapsed"]), result)
+    yield (*generation.stream_view(prompt, result["tokens"], lang, result["elapsed"]), result)
+
+
+@guard
+def stream_again(result, lang):
+    """The last streamed text, redrawn in the visitor's language."""
+    if not isinstance(result, dict) or not result.get("prompt"):
+        return gr.skip(), gr.skip()
+    return generation.stream_view(result["prompt"], result["tokens"], lang, result["elapsed"])
+
+
+@guard
+def generate_compare(prompt, max_tokens, low, high, top_k, top_p, seed, lang):
+    """Four samples side by side: a low and a high temperature, two seeds each."""
+    prompt = _prompt(prompt)
+    n = _max_tokens(max_tokens, lang, generation.MAX_COMPARE_TOKENS)
+    low = validate.number(low, t("generation_compare_low", lang), 0.0, generation.TEMPERATURE_MAX)
+    high = validate.number(high, t("generation_compare_high", lang), 0.0, generation.TEMPERATURE_MAX)
+    _, top_k, top_p = _settings(1.0, top_k, top_p, lang)
+    seed = _seed(seed, lang, generation.SEED_MAX - 1)
+    runs = []
+    for runs in generation.compare(prompt, n, (low, high), top_k, top_p, seed):
+        yield generation.compare_html(prompt, runs, lang), {"prompt": prompt, "runs": runs}
+    yield generation.compare_html(prompt, runs, lang), {"prompt": prompt, "runs": runs}
+
+
+@guard
+def compare_again(result, lang):
+    if not isinstance(result, dict) or not result.get("prompt"):
+        return gr.skip()
+    return generation.compare_html(result["prompt"], result["runs"], lang)
+
+
+def example(lang_code):
+    return generation.PROMPTS[lang_code]
+
+
+# --- layout and events --------------------------------------------------------------------
+
+def build(lang: gr.Component) -> gr.Tab:
+    with gr.Tab(I18N("tab_generation"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
+        gr.Markdown(I18N("generation_lesson"))
+        steps = gr.State(Steps())
+        with gr.Row():
+            with gr.Column(scale=2, min_width=360):
+                prompt = gr.Textbox(generation.PROMPTS["es"], label=I18N("generation_prompt"),
+                                    lines=2, max_lines=6, elem_id="generation-prompt")
+                with gr.Row():
+                    predict = gr.Button(I18N("generation_predict"), variant="primary",
+                                        elem_id="generation-predict")
+                    example_es = gr.Button(I18N("generation_example_es"), size="sm")
+                    example_en = gr.Button(I18N("generation_example_en"), size="sm",
+                                           elem_id="generation-example-en")
+                temperature = Slider(0, generation.TEMPERATURE_MAX, value=0.8, step=0.05,
+                                     label=I18N("generation_temperature"),
+                                     info=I18N("generation_temperature_info"),
+                                     elem_id="generation-temperature")
+                top_k = Slider(0, generation.TOP_K_MAX, value=50, step=1, label=I18N("generation_top_k"),
+                               info=I18N("generation_top_k_info"), elem_id="generation-top-k")
+                top_p = Slider(0.01, 1.0, value=0.95, step=0.01, label=I18N("generation_top_p"),
+                               info=I18N("generation_top_p_info"), elem_id="generation-top-p")
+                seed = gr.Number(42, precision=0, label=I18N("generation_seed"),
+                                 info=I18N("generation_seed_info"), elem_id="generation-seed")
+                summary = gr.Markdown(I18N("generation_waiting"), elem_id="generation-summary")
+            with gr.Column(scale=3):
+                bars = gr.Plot(elem_id="generation-bars", show_label=False)
+                entropy = gr.Plot(elem_id="generation-entropy", show_label=False)
+        numbers = gr.JSON(label=I18N("generation_numbers"), open=False, visible=True)
+
+        gr.Markdown(I18N("generation_steps_heading"))
+        chips = gr.HTML(elem_id="generation-chips", css_template=CHIPS_CSS)
+        sequence = gr.Markdown(elem_id="generation-sequence")
+        with gr.Row():
+            sample_btn = gr.Button(I18N("generation_step_sample"), variant="primary",
+                                   elem_id="generation-step-sample")
+            undo_btn = gr.Button(I18N("generation_step_undo"), elem_id="generation-step-undo")
+            reset_btn = gr.Button(I18N("generation_step_reset"), elem_id="generation-step-reset")
+        pick = Radio([], label=I18N("generation_step_pick"), elem_id="generation-pick")
+
+        gr.Markdown(I18N("generation_stream_heading"))
+        with gr.Row():
+            max_tokens = Slider(1, generation.MAX_NEW_TOKENS, value=60, step=1,
+                                label=I18N("generation_max_tokens"), elem_id="generation-max-tokens",
+                                scale=3)
+            stream_btn = gr.Button(I18N("generation_stream_go"), variant="primary",
+                                   elem_id="generation-stream-go", scale=1)
+            stream_stop = gr.Button(I18N("generation_stop"), variant="stop",
+                                    elem_id="generation-stream-stop", scale=1)
+        stream_status = gr.Markdown(elem_id="generation-stream-status")
+        stream_out = gr.HTML(elem_id="generation-stream", css_template=CHIPS_CSS)
+        stream_result = gr.State(None)
+
+        gr.Markdown(I18N("generation_compare_heading"))
+        with gr.Row():
+            low = Slider(0, generation.TEMPERATURE_MAX, value=0.3, step=0.05,
+                         label=I18N("generation_compare_low"), elem_id="generation-compare-low")
+            high = Slider(0, generation.TEMPERATURE_MAX, value=1.5, step=0.05,
+                          label=I18N("generation_compare_high"), elem_id="generation-compare-high")
+            compare_tokens = Slider(1, generation.MAX_COMPARE_TOKENS, value=30, step=1,
+                                    label=I18N("generation_max_tokens"),
+                                    elem_id="generation-compare-tokens")
+        with gr.Row():
+            compare_btn = gr.Button(I18N("generation_compare_go"), variant="primary",
+                                    elem_id="generation-compare-go")
+            compare_stop = gr.Button(I18N("generation_stop"), variant="stop",
+                                     elem_id="generation-compare-stop")
+        compare_out = gr.HTML(elem_id="generation-compare", css_template=CHIPS_CSS)
+        compare_result = gr.State(None)
+
+        settings = [temperature, top_k, top_p]
+        view = [steps, bars, entropy, summary, chips, sequence, pick, numbers]
+        shown = [prompt, *settings, steps, lang]
+
+        # The model runs: first view, a new prompt.
+        gr.on([tab.select, predict.click, prompt.submit], show, shown, view,
+              api_name="next_token", **MODEL)
+        example_es.click(lambda: example("es"), None, prompt, queue=False,
+                         api_visibility="private").then(show, shown, view, api_visibility="private",
+                                                        **MODEL)
+        example_en.click(lambda: example("en"), None, prompt, queue=False,
+                         api_visibility="private").then(show, shown, view, api_visibility="private",
+                                                        **MODEL)
+        # A slider redraws from the cached scores: no forward pass.
+        gr.on([c.change for c in settings], show, shown, view, api_name="next_token_redraw",
+              trigger_mode="always_last", show_progress="hidden", **LIGHT)
+        lang.change(redraw_if_shown, shown, view, api_visibility="private", show_progress="hidden",
+                    **LIGHT)
+
+        # Step by step.
+        sample_btn.click(step_sample, [prompt, *settings, seed, steps, lang], view,
+                         api_name="generation_step_sample", **MODEL)
+        pick.input(step_pick, [prompt, pick, *settings, steps, lang], view,
+                   api_name="generation_step_pick", **MODEL)
+        undo_btn.click(step_undo, shown, view, api_name="generation_step_undo", **MODEL)
+        reset_btn.click(step_reset, shown, view, api_name="generation_step_reset", **MODEL)
+
+        # Streaming, stoppable.
+        streaming = stream_btn.click(generate_stream, [prompt, max_tokens, *settings, seed, lang],
+                                     [stream_out, stream_status, stream_result],
+                                     api_name="generate_stream", show_progress="minimal", **MODEL)
+        stream_stop.click(None, cancels=[streaming], api_visibility="private")
+        lang.change(stream_again, [stream_result, lang], [stream_out, stream_status],
+                    api_visibility="private", show_progress="hidden", **LIGHT)
+
+        comparing = compare_btn.click(generate_compare,
+                                      [prompt, compare_tokens, low, high, top_k, top_p, seed, lang],
+                                      [compare_out, compare_result], api_name="generate_compare",
+                                      show_progress="minimal", **MODEL)
+        compare_stop.click(None, cancels=[comparing], api_visibility="private")
+        lang.change(compare_again, [compare_result, lang], compare_out, api_visibility="private",
+                    show_progress="hidden", **LIGHT)
+    return tab

@@ -1,0 +1,158 @@
+"""The Chatbot tab: the exact templated text, visible trimming of long conversations, greedy
+replies against transformers' generate, stopping, the API events and the browser.
+
+SmolLM2 is loaded once per test session by the shared backend.
+"""
+import threading
+
+import pytest
+import torch
+
+from playground import backends, chat
+from playground.errors import UserError
+from playground.i18n import t
+from tests.conftest import screenshot
+
+QUESTION = "What is the capital of France?"
+
+
+@pytest.fixture(scope="module")
+def lm():
+    return backends.get("smollm2")
+
+
+def long_conversation(turns: int, words: int = 60) -> list[dict]:
+    out = []
+    for i in range(turns):
+        out += [{"role": "user", "content": f"Question {i}: " + "tell me more " * words},
+                {"role": "assistant", "content": f"Answer {i}: " + "here is more " * words}]
+    return out
+
+
+# --- the template and the window ---------------------------------------------------------------
+
+def test_the_model_receives_exactly_the_chat_template(lm):
+    conversation = [{"role": "user", "content": "Hola"}, {"role": "assistant", "content": "¡Hola!"},
+                    {"role": "user", "content": QUESTION}]
+    ctx = chat.build_context("Be brief.", conversation, 100)
+    reference = lm.tokenizer.apply_chat_template(
+        [{"role": "system", "content": "Be brief."}, *conversation], tokenize=False,
+        add_generation_prompt=True)
+    assert ctx.text == reference and ctx.dropped == 0
+    assert ctx.ids == lm.tokenizer(reference, add_special_tokens=False)["input_ids"]
+    assert ctx.text.endswith("<|im_start|>assistant\n")
+    # No system prompt: the template's own default.
+    default = chat.build_context("", conversation[-1:], 100)
+    assert "You are a helpful AI assistant named SmolLM" in default.text
+    html_out = chat.template_html(default, "en")
+    assert html_out.count('<span class="chat-special">&lt;|im_start|&gt;</span>') == 3
+    assert "<script" not in chat.template_html(chat.build_context("<script>x</script>", conversation, 100), "en")
+
+
+def test_long_conversations_lose_their_oldest_turns_visibly(lm):
+    conversation = long_conversation(12) + [{"role": "user", "content": QUESTION}]
+    ctx = chat.build_context("", conversation, reply_tokens=100, window=600)
+    assert 0 < ctx.dropped < len(conversation) - 1
+    assert len(ctx.ids) <= ctx.budget == 500
+    kept = ctx.messages[-(len(conversation) - ctx.dropped):]
+    assert kept == conversation[ctx.dropped:] and kept[0]["role"] == "user"
+    assert ctx.messages[-1]["content"] == QUESTION
+    # It keeps as much as fits: one more turn would not.
+    previous_turn = ctx.dropped - 2
+    assert len(lm.chat_ids(conversation[previous_turn:])) > ctx.budget
+    text = chat.notice(ctx, 0.3, "es")
+    assert f"los {ctx.dropped} mensajes más antiguos" in text
+    assert str(ctx.dropped) in chat.notice(ctx, 0.3, "en")
+
+
+def test_a_message_too_long_for_the_window_is_a_clear_error(lm):
+    with pytest.raises(UserError) as err:
+        chat.build_context("", [{"role": "user", "content": "word " * 700}], 100, window=600)
+    assert err.value.key == "chat_error_too_long"
+
+
+def test_history_from_the_chatbot_component():
+    history = [{"role": "user", "content": [{"type": "text", "text": "Hi"}], "metadata": None},
+               {"role": "assistant", "content": "Hello!"}]
+    assert chat.history_messages(history) == [{"role": "user", "content": "Hi"},
+                                              {"role": "assistant", "content": "Hello!"}]
+    assert chat.history_messages(None) == []
+    for bad in ("text", [{"role": "hacker", "content": "x"}], [{"role": "user", "content": 3}]):
+        with pytest.raises(UserError):
+            chat.history_messages(bad)
+
+
+# --- replies -----------------------------------------------------------------------------------
+
+def test_greedy_reply_equals_transformers_generate(lm):
+    ctx = chat.build_context("", [{"role": "user", "content": QUESTION}], 24)
+    *_, text = chat.reply(ctx, 0.0, 24)
+    with torch.inference_mode():
+        out = lm.model.generate(torch.tensor([ctx.ids]), max_new_tokens=24, do_sample=False)
+    reference = lm.tokenizer.decode(out[0, len(ctx.ids):], skip_special_tokens=True)
+    assert text == reference
+    assert "Paris" in text
+
+
+def test_stop_event_stops_the_reply(lm):
+    ctx = chat.build_context("", [{"role": "user", "content": "Tell me a long story."}], 100)
+    stop = threading.Event()
+    replies = []
+    for text in chat.reply(ctx, 0.0, 100, stop_event=stop):
+        replies.append(text)
+        if len(replies) == 2:
+            stop.set()
+    assert len(replies) == 2
+
+
+# --- API ------------------------------------------------------------------------------------------
+
+def test_api_chat_streams_a_greedy_reply(client):
+    job = client.submit(QUESTION, [], "", 0, 24, "en", api_name="/chat")
+    box, history, template, notice = job.result()
+    assert box == ""
+    assert [m["role"] for m in history] == ["user", "assistant"]
+    assert "Paris" in str(history[-1]["content"])
+    assert len(job.outputs()) >= 3                                # streamed
+    assert "&lt;|im_start|&gt;" in template and "greedy" in notice
+
+
+def test_api_each_visitor_has_their_own_conversation(client, app_url):
+    from gradio_client import Client
+
+    other = Client(app_url, verbose=False)
+    _, mine, _, _ = client.predict("My secret is 42.", [], "", 0, 16, "en", api_name="/chat")
+    template, notice = other.predict("", [], "", 0.3, 100, "en", api_name="/chat_context")
+    assert "secret" not in template and "0 tokens" in notice
+    template, _ = client.predict("", mine, "", 0.3, 100, "en", api_name="/chat_context")
+    assert "My secret is 42." in template
+
+
+def test_api_context_trims_visibly(client):
+    history = [{"role": m["role"], "content": [{"type": "text", "text": m["content"]}]}
+               for m in long_conversation(10, words=80)]           # more than 2,048 tokens
+    template, notice = client.predict(QUESTION, history, "", 0.3, 100, "es", api_name="/chat_context")
+    assert "Se han dejado fuera" in notice and "Question 0:" not in template
+    assert QUESTION in template
+
+
+# --- the browser ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_browser_chat_journey(page_in, lang):
+    page = page_in(lang, tab="chat")
+    page.wait_for_function(
+        "() => document.querySelector('#chat-notice')?.textContent.includes('tokens')", timeout=90_000)
+    temperature = page.locator("#chat-temperature input[type=number]")
+    temperature.fill("0")
+    temperature.press("Enter")
+    page.locator("#chat-message textarea").fill(QUESTION)
+    page.locator("#chat-send").click()
+    page.wait_for_function(
+        "() => document.querySelector('#chat-bot')?.textContent.includes('Paris')", timeout=60_000)
+    assert page.locator("#chat-message textarea").input_value() == ""
+    page.locator("#chat-show-template").get_by_text(t("chat_show_template", lang)).click()
+    page.wait_for_selector("#chat-template .chat-special", timeout=10_000)
+    assert "<|im_start|>assistant" in page.locator("#chat-template").inner_text()
+    assert "greedy" in page.locator("#chat-notice").inner_text()
+    screenshot(page, f"chat-{lang}")
