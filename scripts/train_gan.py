@@ -1,13 +1,16 @@
 """Train the class-conditional image GAN of the GAN tab on Fashion-MNIST.
 
     apt-get install -y dataset-fashion-mnist        # the data (Debian, MIT licence)
-    flock /tmp/genai-cpu.lock nice -n 19 .venv/bin/python scripts/train_gan.py [--minutes 10]
+    flock /tmp/genai-cpu.lock nice -n 19 .venv/bin/python scripts/train_gan.py --minutes 5
 
 Non-saturating GAN loss with one-sided label smoothing (generative_models.gan_step), Adam
 (lr 2e-4, beta1 0.5, as DCGAN). Writes assets/weights/gan_fashion.safetensors (the
 generator, float16; training time in its metadata) and assets/weights/gan_fashion_snapshots.npz:
 the generator's images from the same noise at a few points of training, and both losses,
-for the tab's "competition" view. Last run: see the weights' metadata.
+for the tab's "competition" view.
+
+Last run (the shipped weights): 5.0 minutes, 4,641 steps of 128, on the shared 2-core
+machine under nice 19 with one thread; 1.1 MB. The weights' metadata records the same.
 """
 from __future__ import annotations
 
