@@ -11,11 +11,14 @@ import os
 
 import gradio as gr
 
-from pages import attention, chat, diffusion, embeddings, gan, generation, models, neuron, tokens, training, transformer, vae
+from pages import (attention, chat, diffusion, embeddings, gan, generation, models, neuron,
+                   tokens, training, transformer, vae)
 from pages.common import I18N
 from playground.i18n import normalize
 
-PAGES = [neuron, models, training, tokens, embeddings, attention, transformer, generation, chat, gan, vae, diffusion]
+# In the course's order; the Models panel last.
+PAGES = [neuron, training, tokens, embeddings, attention, transformer, generation, chat,
+         gan, vae, diffusion, models]
 TAB_IDS = [page.TAB_ID for page in PAGES]
 
 # The static strings are translated in the browser by Gradio's i18n library, which picks the
