@@ -99,9 +99,11 @@ def build(lang: gr.Component) -> gr.Tab:
                                label=I18N("attention_query"), elem_id="attention-query")
                 qkv_plot = gr.Plot(elem_id="attention-qkv-plot", show_label=False)
         qkv_md = gr.Markdown(elem_id="attention-qkv-text")
-        qkv_numbers = gr.JSON(label=I18N("attention_numbers"), open=False)
+        with gr.Accordion(I18N("attention_numbers"), open=False):
+            qkv_numbers = gr.JSON(show_label=False)
         heads_plot = gr.Plot(elem_id="attention-heads-plot", show_label=False)
-        numbers = gr.JSON(label=I18N("attention_numbers"), open=False, elem_id="attention-numbers")
+        with gr.Accordion(I18N("attention_numbers"), open=False):
+            numbers = gr.JSON(show_label=False, elem_id="attention-numbers")
 
         gr.Markdown(I18N("attention_compare_heading"))
         compare_button = gr.Button(I18N("attention_compare_button"), elem_id="attention-compare-run")

@@ -171,13 +171,15 @@ def build(lang: gr.Component) -> gr.Tab:
                 fill_plot = gr.Plot(elem_id="transformer-fill-plot", show_label=False)
             with gr.Column(scale=2):
                 fill_md = gr.Markdown(elem_id="transformer-fill-text")
-                fill_numbers = gr.JSON(label=I18N("attention_numbers"), open=False)
+                with gr.Accordion(I18N("attention_numbers"), open=False):
+                    fill_numbers = gr.JSON(show_label=False)
         state = gr.State(None)     # set once the model-backed parts have run (for relabelling)
 
         # On opening: the parts that need a model (MiniLM's table, SmolLM2's scores)
         fill_in, fill_out = [fill_sentence, fill_candidates, lang], [fill_plot, fill_md, fill_numbers]
+        # (MiniLM's table is read once and cached: no forward pass, so the light queue)
         (tab.select(learned, [learned_n, lang], [learned_plot, learned_md], api_visibility="private",
-                    **MODEL)
+                    **LIGHT)
             .success(fill, fill_in, fill_out, api_visibility="private", **MODEL)
             .success(lambda s: {**(s or {}), "opened": True}, state, state, queue=False, api_visibility="private"))
         learned_n.input(learned, [learned_n, lang], [learned_plot, learned_md],

@@ -38,7 +38,10 @@ MAX_CHARS = 400                         # characters of a sentence
 MAX_TOKENS = 64                         # tokens: a 64 x 64 heatmap is the most a wall shows
 # (layers, heads) from the model cards, so the page can size its sliders without loading
 SHAPES = {"smollm2": (30, 9), "minilm": (6, 12)}
-COLORSCALE = "Blues"
+COLORSCALE = [[0.0, "#ffffff"], [0.15, "#c6dbef"], [0.4, "#6baed6"], [0.7, "#2171b5"], [1.0, "#08306b"]]  # white -> navy
+# The same colours at sqrt-spaced stops: a weight w is drawn where sqrt(w) would be, so small
+# weights show in the small multiples while hovering still reads the weight itself.
+COLORSCALE_SQRT = [[round(v * v, 4), c] for v, c in COLORSCALE]
 MASKED = "#d1d5db"                      # the background shows through masked (None) cells
 TABLE_ROWS = 8                          # keys in the Q/K/V table (the bars show all of them)
 SHOWN_DIMS = 4                          # first dimensions of q, k, v printed
@@ -258,17 +261,41 @@ def heatmap_height(n_tokens: int) -> int:
     return int(min(860, max(480, 250 + 17 * n_tokens)))
 
 
-def _cells(an: Analysis, matrix: np.ndarray) -> list:
+class Rows:
+    """A heatmap's rows of numbers that plotly neither deep-copies nor walks.
+
+    A go.Figure deep-copies its data when built and again when written as JSON, and walks
+    every list looking for arrays to encode: ~4 us per number, 40 ms for the ten 32 x 32
+    maps of a layer. Plotly leaves an object with `to_plotly_json` alone until it writes the
+    JSON, which is then the same. Reads like a list of rows (z[i][j], len, iteration).
+    """
+
+    def __init__(self, rows: list):
+        self.rows = rows
+
+    def __deepcopy__(self, memo):
+        return self                      # read-only: sharing it is safe
+
+    def to_plotly_json(self):
+        return self.rows
+
+    def __getitem__(self, i):
+        return self.rows[i]
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+def _cells(an: Analysis, matrix: np.ndarray) -> Rows:
     """Rows of weights, None where the causal mask hides a key (drawn as the gray background)."""
     rows = np.round(matrix.astype(float), 4).tolist()
     if an.causal:
         for i, row in enumerate(rows):
             row[i + 1:] = [None] * (len(row) - i - 1)
-    return rows
-
-
-def _hover_text(an: Analysis) -> list:
-    return [[f"{i}:{a} → {j}:{b}" for j, b in enumerate(an.tokens)] for i, a in enumerate(an.tokens)]
+    return Rows(rows)
 
 
 def model_name(model: str, lang: str) -> str:
@@ -287,11 +314,11 @@ def head_figure(an: Analysis, layer: int, head: int, lang: str):
     layout["xaxis"].update(_ticks(an, size), tickangle=-60, side="bottom")
     layout["yaxis"].update(_ticks(an, size), autorange="reversed")
     layout["plot_bgcolor"] = MASKED
-    layout["margin"] = {"l": 110, "r": 30, "t": 80, "b": 110}
+    layout["margin"] = {"l": 110, "r": 30, "t": 100, "b": 110}
     data = [{"type": "heatmap", "z": _cells(an, an.weights(layer, head)), "zmin": 0,
-             "colorscale": COLORSCALE, "text": _hover_text(an), "xgap": 1, "ygap": 1,
+             "colorscale": COLORSCALE, "xgap": 1, "ygap": 1,
              "colorbar": {"title": {"text": t("attention_weight", lang)}, "thickness": 18},
-             "hovertemplate": "%{text}<br>%{z:.3f}<extra></extra>"}]
+             "hovertemplate": "%{y} → %{x}: %{z:.3f}<extra></extra>"}]
     return plotstyle.figure(data, layout)
 
 
@@ -319,7 +346,7 @@ def heads_figure(an: Analysis, layer: int, head: int, lang: str):
                                    height=110 + (1300 // cols) * rows)
     layout.pop("xaxis"), layout.pop("yaxis")
     layout.update(plot_bgcolor=MASKED, margin={"l": 20, "r": 20, "t": 70, "b": 20},
-                  coloraxis={"colorscale": COLORSCALE, "cmin": 0, "cmax": 1, "showscale": False},
+                  coloraxis={"colorscale": COLORSCALE_SQRT, "cmin": 0, "cmax": 1, "showscale": False},
                   annotations=[], shapes=[])
     data = []
     for k, ((x0, x1), (y0, y1)) in enumerate(_grid_domains(H + 1, cols, top=0.93)):
@@ -329,10 +356,9 @@ def heads_figure(an: Analysis, layer: int, head: int, lang: str):
                                 "range": [-0.5, an.n_tokens - 0.5]}
         layout[f"yaxis{ax}"] = {**axis, "domain": [y0, y1], "anchor": f"x{ax}",
                                 "range": [an.n_tokens - 0.5, -0.5]}
-        data.append({"type": "heatmap", "z": _cells(an, np.sqrt(mats[k])), "coloraxis": "coloraxis",
+        data.append({"type": "heatmap", "z": _cells(an, mats[k]), "coloraxis": "coloraxis",
                      "xaxis": f"x{ax}", "yaxis": f"y{ax}",
-                     "customdata": _cells(an, mats[k]),
-                     "hovertemplate": "%{y} → %{x}: %{customdata:.3f}<extra>" + names[k] + "</extra>"})
+                     "hovertemplate": "%{y} → %{x}: %{z:.3f}<extra>" + names[k] + "</extra>"})
         chosen = k == head - 1
         layout["annotations"].append({
             "text": f"<b>{names[k]}</b>" if chosen or k == H else names[k], "showarrow": False,
@@ -370,7 +396,7 @@ def compare_figure(gpt: Analysis, bert: Analysis, lang: str):
         mean = an.attentions.mean((0, 1))
         data.append({"type": "heatmap", "z": _cells(an, mean), "coloraxis": "coloraxis",
                      "xaxis": f"x{ax}", "yaxis": f"y{ax}", "xgap": 1, "ygap": 1,
-                     "text": _hover_text(an), "hovertemplate": "%{text}<br>%{z:.3f}<extra></extra>"})
+                     "hovertemplate": "%{y} → %{x}: %{z:.3f}<extra></extra>"})
         layout["annotations"].append({
             "text": f"<b>{t('attention_compare_' + an.model, lang)}</b>", "showarrow": False,
             "xref": "paper", "yref": "paper", "x": (x0 + x1) / 2, "y": 1.01, "yanchor": "bottom",
@@ -393,7 +419,7 @@ def qkv_figure(an: Analysis, res: QKV, lang: str):
     scaled = [round(float(s), 4) if ok else None for s, ok in zip(res.scaled, res.allowed)]
     layout = plotstyle.base_layout(
         t("attention_qkv_title", lang, token=an.tokens[res.query], pos=res.query,
-          layer=res.layer, head=res.head), height=640)
+          layer=res.layer, head=res.head), height=720)
     size = tick_size(an.n_tokens)
     common = {**plotstyle.AXIS, "tickvals": x, "ticktext": list(an.tokens),
               "tickfont": {"size": size}, "range": [-0.6, an.n_tokens - 0.4]}
@@ -404,7 +430,8 @@ def qkv_figure(an: Analysis, res: QKV, lang: str):
                        "title": {"text": t("attention_qkv_scaled", lang, d=res.d)}}
     layout["yaxis2"] = {**plotstyle.AXIS, "domain": [0.0, 0.44], "rangemode": "tozero",
                         "title": {"text": t("attention_weight", lang)}}
-    layout["margin"] = {"l": 90, "r": 30, "t": 90, "b": 110}
+    layout["margin"] = {"l": 90, "r": 30, "t": 100, "b": 180}
+    layout["legend"] = {"orientation": "h", "yanchor": "top", "y": -0.3, "xanchor": "left", "x": 0}
     data = [
         {"type": "bar", "x": x, "y": scaled, "xaxis": "x", "yaxis": "y", "name": t("attention_qkv_scaled_short", lang),
          "marker": {"color": plotstyle.COLORS["line"]},

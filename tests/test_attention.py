@@ -223,46 +223,64 @@ def test_api_fill_mask(client):
 
 # --- in the browser --------------------------------------------------------------------------------
 
-def wait_title(page, selector, text, timeout=60_000):
+def wait_title(page, selector, text, timeout=120_000):
     page.wait_for_function(
         "([sel, text]) => [...document.querySelectorAll(sel + ' .gtitle')]"
         ".some(e => e.textContent.includes(text))", arg=[selector, text], timeout=timeout)
 
 
-@pytest.mark.parametrize("lang", ["es", "en"])
-def test_browser_attention_tab(page_in, lang):
-    page = page_in(lang, tab="attention")
-    wait_title(page, "#attention-head-plot", t("attention_head_title", lang, model="", layer=3,
-                                                layers=30, head=2, heads=9).strip(": "))
-    assert "mat" in page.locator("#attention-head-plot").inner_text()   # token tick labels
+def switch_to_english(page):
+    page.locator("#lang-switch").get_by_text("EN", exact=True).click()
+    page.wait_for_function("() => document.querySelector('#app-title').textContent.includes('GenAI')",
+                           timeout=20_000)
+
+
+def test_browser_attention_tab_in_both_languages(page_in):
+    page = page_in("es", tab="attention")
+    wait_title(page, "#attention-head-plot", "capa 3 de 30, cabeza 2 de 9")
+    assert "mat" in page.locator("#attention-head-plot").text_content()      # token tick labels
     page.wait_for_function("() => document.querySelector('#attention-compare-plot .gtitle')",
                            timeout=60_000)
-    assert t("attention_compare_smollm2", lang) in page.locator("#attention-compare-plot").inner_text()
-    assert "1.0e-" in page.locator("#attention-qkv-text").inner_text() or \
-        "e-0" in page.locator("#attention-qkv-text").inner_text()
+    assert t("attention_compare_minilm", "es") in page.locator("#attention-compare-plot").text_content()
+    assert "Diferencia máxima con los pesos del propio modelo" in page.locator("#attention-qkv-text").inner_text()
     # a preset: the two "bank"s get separate rows
     page.locator("#attention-preset input").click()
-    page.get_by_role("option", name=t("attention_preset_bank", lang)).click()
+    page.get_by_role("option", name=t("attention_preset_bank", "es")).click()
     page.wait_for_function("() => document.querySelector('#attention-head-plot')"
                            ".textContent.includes('river')", timeout=60_000)
     ticks = page.locator("#attention-head-plot .ytick text").all_text_contents()
     assert ticks.count("bank") == 2
-    page.wait_for_timeout(1500)
-    screenshot(page, f"attention-bank-{lang}")
+    page.wait_for_function("() => document.querySelector('#attention-compare-plot')"
+                           ".textContent.includes('river')", timeout=60_000)
+    page.wait_for_timeout(800)
+    screenshot(page, "attention-bank-es")
+    # the same results, relabelled in English (from the caches)
+    switch_to_english(page)
+    wait_title(page, "#attention-head-plot", "layer 3 of 30, head 2 of 9")
+    wait_title(page, "#attention-heads-plot", "Every head of layer 3")
+    assert "Largest difference from the model's own weights" in page.locator("#attention-qkv-text").inner_text()
+    page.wait_for_timeout(800)
+    screenshot(page, "attention-bank-en")
 
 
-@pytest.mark.parametrize("lang", ["es", "en"])
-def test_browser_transformer_tab(page_in, lang):
-    page = page_in(lang, tab="transformer")
+def test_browser_transformer_tab_in_both_languages(page_in):
+    page = page_in("es", tab="transformer")
     wait_title(page, "#transformer-learned-plot", "MiniLM")
-    wait_title(page, "#transformer-fill-plot", t("attention_fill_title_causal", lang, sentence="")[:10])
-    assert t("attention_pos_relative_header", lang).split("|")[1].strip() in \
-        page.locator("#transformer-rope-text").inner_text()
+    wait_title(page, "#transformer-fill-plot", "Candidatas para")
+    assert "m − n" in page.locator("#transformer-rope-text").inner_text()
     n = page.locator("#transformer-kv-n input[type=number]")
     n.fill("6")
     n.press("Enter")
     page.locator("#transformer-kv-run").click()
-    wait_title(page, "#transformer-kv-plot", t("attention_kv_timing_title", lang, done=6, n=6))
-    assert t("attention_kv_with", lang) in page.locator("#transformer-kv-plot").inner_text()
-    page.wait_for_timeout(1000)
-    screenshot(page, f"transformer-{lang}")
+    wait_title(page, "#transformer-kv-plot", t("attention_kv_timing_title", "es", done=6, n=6))
+    assert t("attention_kv_with", "es") in page.locator("#transformer-kv-plot").text_content()
+    assert "Medido ahora" in page.locator("#transformer-kv-formula").inner_text()
+    page.wait_for_timeout(800)
+    screenshot(page, "transformer-es")
+    switch_to_english(page)
+    wait_title(page, "#transformer-kv-plot", t("attention_kv_timing_title", "en", done=6, n=6))
+    wait_title(page, "#transformer-fill-plot", "Candidates for")
+    wait_title(page, "#transformer-learned-plot", "cosine between")
+    assert "Measured now" in page.locator("#transformer-kv-formula").inner_text()
+    page.wait_for_timeout(800)
+    screenshot(page, "transformer-en")
