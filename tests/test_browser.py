@@ -4,6 +4,7 @@ Screenshots of every tab in both languages land in tests/screenshots/ (ignored b
 open them and look.
 """
 import pytest
+from playwright.sync_api import expect
 
 import app
 from playground.i18n import t
@@ -57,7 +58,7 @@ def test_browser_language_is_the_default(page_in):
 @pytest.mark.parametrize("tab_id", app.TAB_IDS)
 def test_every_tab_opens_from_its_link_and_is_screenshotted(page_in, lang, tab_id):
     page = page_in(lang, tab=tab_id)
-    selected = page.get_by_role("tab", selected=True)
-    assert selected.inner_text().strip() == t(f"tab_{tab_id}", lang)
+    expect(page.get_by_role("tab", selected=True)).to_have_text(t(f"tab_{tab_id}", lang),
+                                                                timeout=30_000)
     page.wait_for_timeout(1500)                                  # let the plots draw
     screenshot(page, f"tab-{tab_id}-{lang}")
