@@ -86,3 +86,10 @@ class Dropdown(gr.Dropdown):
 
     def preprocess(self, payload):
         return payload
+
+
+class Number(gr.Number):
+    is_template = True
+
+    def preprocess(self, payload):
+        return payload
