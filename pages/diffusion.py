@@ -6,12 +6,14 @@ import gradio as gr
 
 from playground import diffusion, diffusion2d, fashion, gan2d, validate
 from playground.i18n import t
-from pages.common import I18N, LIGHT, MODEL, TRAINING, Dropdown, Radio, Slider, guard
+from pages.common import I18N, LIGHT, MODEL, Dropdown, Radio, Slider, guard
 
 TAB_ID = "diffusion"
 N_SAMPLES = 16
 PROMPT_LIMIT = 200
 TOY_STEPS = 1000         # training steps of the 2D toy
+# Its own slots: the Training tab's streams use the shared "training" ones.
+TOY = {"concurrency_limit": 2, "concurrency_id": "diffusion_toy"}
 
 
 @guard
@@ -62,7 +64,8 @@ def build(lang: gr.Component) -> gr.Tab:
                                       label=I18N("diffusion_example"), elem_id="diffusion-example")
                 step = Slider(0, diffusion.T - 1, value=300, step=1, label=I18N("diffusion_t"),
                               elem_id="diffusion-t")
-                gr.Markdown(I18N("diffusion_forward_help"))
+                gr.Markdown(I18N("diffusion_forward_help"),
+                            latex_delimiters=[{"left": "$", "right": "$", "display": False}])
             with gr.Column(scale=2):
                 images = gr.Plot(first[0], elem_id="diffusion-forward", show_label=False)
             with gr.Column(scale=2):
@@ -102,5 +105,5 @@ def build(lang: gr.Component) -> gr.Tab:
             with gr.Column(scale=3):
                 toy_plot = gr.Plot(None, elem_id="diffusion-toy", show_label=False)
         toy_go.click(toy, [target, lang], toy_plot, api_name="diffusion_toy",
-                     show_progress="hidden", **TRAINING)
+                     show_progress="hidden", **TOY)
     return tab

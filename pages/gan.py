@@ -6,13 +6,15 @@ import time
 import gradio as gr
 
 from playground import gan2d, gan_images, validate
-from pages.common import I18N, LIGHT, TRAINING, Dropdown, Radio, Slider, guard
+from pages.common import I18N, LIGHT, Dropdown, Radio, Slider, guard
 from pages.vae import URL_TAB_JS, _app_of
 
 TAB_ID = "gan"
 STEPS_PER_FRAME = 5          # generator steps between two frames
 FRAMES = 200                 # one press of Train: 1,000 generator steps, then press again
 MIN_FRAME_S = 0.05           # at most 20 frames a second
+# Its own slots: the Training tab's streams use the shared "training" ones.
+LIVE = {"concurrency_limit": 2, "concurrency_id": "gan_live"}
 
 
 def _inputs(target, lr_g, lr_d, d_steps):
@@ -105,7 +107,7 @@ def build(lang: gr.Component) -> gr.Tab:
                 plot = gr.Plot(first, elem_id="gan-plot", show_label=False)
 
         training = start.click(train, [run, target, lr_g, lr_d, d_steps, lang], [plot, run],
-                               api_name="gan_train", show_progress="hidden", **TRAINING)
+                               api_name="gan_train", show_progress="hidden", **LIVE)
         stop.click(None, None, None, cancels=[training], api_visibility="private")
         redraw = [target.change, lang.change, tab.select]
         gr.on(redraw, show, [run, target, lang], [plot, run], api_name="gan_show",

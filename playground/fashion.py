@@ -135,9 +135,10 @@ def image_figure(canvas: np.ndarray, title: str, height: int = 420, width: int |
                  annotations: list | None = None):
     """A greyscale canvas (values in [0, 1], NaN blank) as a plotly heatmap, row 0 at the top."""
     from . import plotstyle
-    z = np.where(np.isnan(canvas), None, np.round(canvas.astype(np.float64), 3).astype(object))
+    # grey levels 0..255 as integers: a third of the JSON of rounded floats
+    z = np.where(np.isnan(canvas), None, np.round(np.nan_to_num(canvas) * 255).astype(int).astype(object))
     data = [{"type": "heatmap", "z": z.tolist(), "colorscale": "Greys", "reversescale": False,
-             "zmin": 0, "zmax": 1, "showscale": False, "hoverinfo": "skip"}]
+             "zmin": 0, "zmax": 255, "showscale": False, "hoverinfo": "skip"}]
     layout = plotstyle.base_layout(title, height=height)
     hidden = {"visible": False, "showgrid": False, "zeroline": False}
     layout["xaxis"] = {**hidden, "constrain": "domain"}

@@ -85,7 +85,7 @@ def decoded_figure(z1: float, z2: float, lang: str):
                                 height=400)
 
 
-def grid_figure(lang: str, n: int = 15):
+def grid_figure(lang: str, n: int = 12):
     """Images decoded on an n x n grid over the plane (z2 upward, as in the scatter)."""
     axis = np.linspace(-EXTENT * 0.8, EXTENT * 0.8, n)
     points = [[a, b] for b in axis[::-1] for a in axis]            # row 0 is the top: largest z2
@@ -98,9 +98,7 @@ def reconstruction_figure(lang: str, per_row: int = 10):
     images, labels = fashion.examples()
     first = images[::fashion.PER_CLASS][:per_row]
     canvas = fashion.tile(np.concatenate([first, reconstruct(first)]), per_row, gap=2)
-    error = metrics().get("test_mse_per_pixel")
-    title = t("vae_recon_title", lang, mse=f"{error:.3f}" if error is not None else "?")
-    return fashion.image_figure(canvas, title, height=300)
+    return fashion.image_figure(canvas, t("vae_recon_title", lang), height=300)
 
 
 def explain(lang: str) -> str:

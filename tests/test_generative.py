@@ -406,7 +406,9 @@ def test_browser_diffusion_generates_from_a_prompt(page_in, lang):
         f"() => (document.querySelector('#diffusion-samples .gtitle')?.textContent || '') === {json.dumps(done)}",
         timeout=60_000)
     assert name in page.locator("#diffusion-matched").inner_text()
-    assert t("diffusion_schedule_title", lang) in page.locator("#diffusion-schedule").inner_text()
+    page.wait_for_function(
+        f"() => (document.querySelector('#diffusion-schedule .gtitle')?.textContent || '') === "
+        f"{json.dumps(t('diffusion_schedule_title', lang))}", timeout=15_000)
     screenshot(page, f"diffusion-generated-{lang}")
 
 
@@ -421,4 +423,6 @@ def test_browser_vae_latent_plane(page_in, lang):
         "() => (document.querySelector('#vae-decoded .gtitle')?.textContent || '').includes('1.50')",
         timeout=15_000)
     assert fashion.class_names(lang)[8] in page.locator("#vae-scatter").inner_text()
+    page.wait_for_selector("#vae-grid .hm image", timeout=30_000)       # the heatmap is drawn
+    page.wait_for_selector("#vae-recon .hm image", timeout=30_000)
     screenshot(page, f"vae-plane-{lang}")
