@@ -16,6 +16,8 @@ REG_RATES = [0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 MAX_POINTS = 1000
 MAX_SPEED = 25          # epochs per frame
 STEP_LIMIT = 5.0        # the step-in-numbers sliders span [-STEP_LIMIT, STEP_LIMIT]
+NEURONS_EVERY = 3       # while training, redraw the hidden neurons' pictures every 3rd frame:
+                        # the browser's work per frame is mostly redrawing plots
 
 
 def read_config(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4, n5, n6,
@@ -64,8 +66,11 @@ def train(session, dataset, n_points, noise, test_percent, seed, layers, n1, n2,
                          lang)
     epochs_per_frame = validate.integer(speed, t("training_speed", lang), 1, MAX_SPEED)
     session = training.prepare(session, config)
-    for frame in training.train_epochs(session, epochs_per_frame):
-        yield _picture(session, lang, "running", frame)
+    for i, frame in enumerate(training.train_epochs(session, epochs_per_frame)):
+        picture = _picture(session, lang, "running", frame)
+        if i % NEURONS_EVERY and not frame.stopped:
+            picture = (*picture[:-1], gr.skip())    # these pictures change slowly
+        yield picture
 
 
 @guard
@@ -93,9 +98,11 @@ def show(session, dataset, n_points, noise, test_percent, seed, layers, n1, n2, 
 
 
 @guard
-def reset(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4, n5, n6,
+def reset(session, dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4, n5, n6,
           activation, optimizer, lr, batch_size, regularization, reg_rate, lang):
     """Handler of `training_reset`: a new, untrained network."""
+    if session is not None:
+        session.stop(wait=training.STOP_WAIT)
     config = read_config(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4,
                          n5, n6, activation, optimizer, lr, batch_size, regularization, reg_rate,
                          lang)
@@ -108,6 +115,7 @@ def pause(session, lang):
     if session is None:
         return t("training_status_ready", lang, seconds=training.RUN_SECONDS,
                  epochs=training.RUN_EPOCHS)
+    session.stop(wait=training.STOP_WAIT)
     return figs.status_text(session.frame(), lang, "paused")
 
 
@@ -181,9 +189,9 @@ def _app_of(block) -> gr.Blocks:
 
 
 def _live_section(lang):
-    """Controls, buttons and the three live plots; returns the components events need."""
+    """Controls, buttons and the three live plots; returns the controls events read."""
     with gr.Row():
-        with gr.Column(scale=1, min_width=320):
+        with gr.Column(scale=1, min_width=300):
             gr.Markdown(I18N("training_data_heading"))
             dataset = Radio([(I18N(f"training_dataset_{k}"), k) for k in datasets2d.GENERATORS],
                             value=DEFAULT.dataset, label=I18N("training_dataset"),
@@ -206,22 +214,6 @@ def _live_section(lang):
             activation = Radio([(I18N(f"act_{k}"), k) for k in training.ACTIVATIONS],
                                value=DEFAULT.activation, label=I18N("training_activation"),
                                elem_id="training-activation")
-            gr.Markdown(I18N("training_learning_heading"))
-            optimizer = Radio([(I18N(f"training_optimizer_{k}"), k) for k in training.OPTIMIZERS],
-                              value=DEFAULT.optimizer, label=I18N("training_optimizer"),
-                              elem_id="training-optimizer")
-            lr = Dropdown(LEARNING_RATES, value=DEFAULT.lr, label=I18N("training_lr"),
-                          elem_id="training-lr")
-            batch = Slider(1, datasets2d.train_size(DEFAULT.n_points, DEFAULT.test_fraction),
-                           value=DEFAULT.batch_size, step=1, label=I18N("training_batch"),
-                           elem_id="training-batch")
-            regularization = Radio([(I18N(f"training_reg_{k}"), k) for k in training.REGULARIZATIONS],
-                                   value=DEFAULT.regularization, label=I18N("training_regularization"),
-                                   elem_id="training-reg")
-            reg_rate = Dropdown(REG_RATES, value=DEFAULT.reg_rate, label=I18N("training_reg_rate"),
-                                elem_id="training-reg-rate")
-            speed = Slider(1, MAX_SPEED, value=2, step=1, label=I18N("training_speed"),
-                           elem_id="training-speed")
         with gr.Column(scale=3):
             with gr.Row():
                 train_btn = gr.Button(I18N("training_train_button"), variant="primary",
@@ -231,9 +223,30 @@ def _live_section(lang):
                 reset_btn = gr.Button(I18N("training_reset_button"), elem_id="training-reset")
             status = gr.Markdown(elem_id="training-status")
             with gr.Row():
-                boundary = gr.Plot(elem_id="training-boundary", show_label=False, scale=5)
-                loss = gr.Plot(elem_id="training-loss", show_label=False, scale=4)
+                boundary = gr.Plot(elem_id="training-boundary", show_label=False)
+                loss = gr.Plot(elem_id="training-loss", show_label=False)
             neuron_maps = gr.Plot(elem_id="training-neurons", show_label=False)
+            gr.Markdown(I18N("training_learning_heading"))
+            with gr.Row():
+                with gr.Column(min_width=220):
+                    optimizer = Radio([(I18N(f"training_optimizer_{k}"), k) for k in training.OPTIMIZERS],
+                                      value=DEFAULT.optimizer, label=I18N("training_optimizer"),
+                                      elem_id="training-optimizer")
+                    lr = Dropdown(LEARNING_RATES, value=DEFAULT.lr, label=I18N("training_lr"),
+                                  elem_id="training-lr")
+                with gr.Column(min_width=220):
+                    batch = Slider(1, datasets2d.train_size(DEFAULT.n_points, DEFAULT.test_fraction),
+                                   value=DEFAULT.batch_size, step=1, label=I18N("training_batch"),
+                                   elem_id="training-batch")
+                    speed = Slider(1, MAX_SPEED, value=2, step=1, label=I18N("training_speed"),
+                                   elem_id="training-speed")
+                with gr.Column(min_width=220):
+                    regularization = Radio([(I18N(f"training_reg_{k}"), k)
+                                            for k in training.REGULARIZATIONS],
+                                           value=DEFAULT.regularization,
+                                           label=I18N("training_regularization"), elem_id="training-reg")
+                    reg_rate = Dropdown(REG_RATES, value=DEFAULT.reg_rate,
+                                        label=I18N("training_reg_rate"), elem_id="training-reg-rate")
 
     session = gr.State(None)
     structure = [dataset, n_points, noise, test_percent, seed, layers, *neurons, activation]
@@ -249,7 +262,7 @@ def _live_section(lang):
                     show_progress="hidden", **LIGHT)
     step_btn.click(step, [session, *controls, lang], picture, cancels=[running],
                    api_name="training_step", show_progress="hidden", **LIGHT)
-    reset_btn.click(reset, [*controls, lang], picture, cancels=[running],
+    reset_btn.click(reset, [session, *controls, lang], picture, cancels=[running],
                     api_name="training_reset", show_progress="hidden", **LIGHT)
     gr.on([_app_of(lang).load, lang.change, *[c.change for c in structure]], show,
           [session, *controls, lang], picture, cancels=[running], api_name="training_show",
@@ -280,7 +293,7 @@ def _step_section(lang):
                 for row in (("w11", "w12", "b1"), ("w21", "w22", "b2"), ("v1", "v2", "c")):
                     with gr.Row():
                         weights += [Slider(-STEP_LIMIT, STEP_LIMIT, value=ex["params"][k],
-                                           step=0.0001, label=k, min_width=90,
+                                           step=0.0001, label=k, min_width=90, buttons=[],
                                            elem_id=f"training-step-{k}") for k in row]
             weights = sorted(weights, key=lambda w: training.STEP_PARAMS.index(w.label))
             apply_btn = gr.Button(I18N("training_step_apply"), variant="primary",
@@ -310,7 +323,7 @@ def build(lang: gr.Component) -> gr.Tab:
         _step_section(lang)
         gr.Markdown(I18N("training_export_lesson"))
         listing = gr.Code(training.export_code(DEFAULT, "es"), language="python",
-                          label=I18N("training_code_label"), interactive=False,
+                          label=I18N("training_code_label"), interactive=False, max_lines=40,
                           elem_id="training-code")
         gr.on([lang.change, *[c.change for c in controls]], code, [*controls, lang], listing,
               api_name="training_code", trigger_mode="always_last", show_progress="hidden",

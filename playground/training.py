@@ -39,6 +39,7 @@ TRAIN_BUDGET = 0.06     # seconds of training between two frames, at most (alway
 GRID = 60               # the decision boundary is drawn on a GRID x GRID grid
 NEURON_GRID = 20        # each hidden neuron's picture is NEURON_GRID x NEURON_GRID
 EXPORT_EPOCHS = 300     # epochs in the exported listing
+STOP_WAIT = 0.5         # seconds Pause (Step, Reset) waits for a frame on its way to the page
 
 
 @dataclass(frozen=True)
@@ -176,10 +177,23 @@ class Session:
         self.generator = init_weights(self.model, config.seed)
         self.optimizer = make_optimizer(self.model, config.optimizer, config.lr)
         self.epoch = 0
+        self.run = 0                    # the id of the latest run; older runs stop
+        self.delivered = threading.Event()  # clear while a frame is on its way to the page
+        self.delivered.set()
         self.history = {"epoch": [], "train": [], "test": []}
         self.lock = threading.Lock()    # a paused run may still be finishing its last epoch
         with one_thread():
             self._record()
+
+    def stop(self, wait: float = 0.0) -> int:
+        """End the current run, if any: a run stops when it sees a newer run id. Returns
+        the new id. With `wait`, first let a frame already handed to the page get there
+        (at most `wait` seconds), so that it cannot arrive after, and over, what the
+        caller (Pause, Step, Reset) shows."""
+        self.run += 1
+        if wait:
+            self.delivered.wait(wait)
+        return self.run
 
     def matches(self, config: Config) -> bool:
         return config.structure() == self.config.structure()
@@ -237,6 +251,8 @@ class Session:
 def prepare(session: Session | None, config: Config) -> Session:
     """The visitor's session, ready for `config`: the same network if only the
     hyperparameters changed, a new one if the data or the architecture did."""
+    if session is not None:
+        session.stop(wait=STOP_WAIT)    # whatever ran before ends here
     if session is None or not session.matches(config):
         return Session(config)
     session.set_hyperparameters(config)
@@ -249,11 +265,14 @@ def train_epochs(session: Session, epochs_per_frame: int = 2, max_epochs: int = 
     longer than TRAIN_BUDGET), at most one every `frame_seconds` (FRAME_SECONDS); stop
     after `max_epochs` epochs or `max_seconds` seconds."""
     frame_seconds = FRAME_SECONDS if frame_seconds is None else frame_seconds
+    run = session.stop()                # this run, and no other, trains from now on
     start = last = time.monotonic()
     done = 0
     while True:
         slice_start = time.monotonic()
         for _ in range(min(epochs_per_frame, max_epochs - done)):
+            if session.run != run:
+                return
             session.train_epoch()
             done += 1
             if time.monotonic() - slice_start > TRAIN_BUDGET:
@@ -263,7 +282,16 @@ def train_epochs(session: Session, epochs_per_frame: int = 2, max_epochs: int = 
         # Pace the frames: the consumer draws each one while this generator waits.
         time.sleep(max(0.0, frame_seconds - (now - last)))
         last = time.monotonic()
-        yield session.frame(done, last - start, stopped)
+        frame = session.frame(done, last - start, stopped)
+        if session.run != run:
+            return
+        # The server sends a yielded frame before it asks for the next one, so once this
+        # generator runs again the frame has reached the page's queue.
+        session.delivered.clear()
+        try:
+            yield frame
+        finally:
+            session.delivered.set()
         if stopped:
             return
 

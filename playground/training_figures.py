@@ -68,13 +68,18 @@ def boundary_figure(frame: Frame, lang: str) -> go.Figure:
                                         "diamond", "black")):
         traces.append({
             "type": "scatter", "mode": "markers", "x": _f4(X[:, 0]), "y": _f4(X[:, 1]),
-            "name": t(key, lang, n=len(X)), "hoverinfo": "skip",
+            "showlegend": False, "hoverinfo": "skip",
             "marker": {"size": 9, "symbol": symbol, "color": _f4(y), "cmin": 0, "cmax": 1,
                        "colorscale": [[0, CLASS_COLORS[0]], [1, CLASS_COLORS[1]]],
                        "line": {"width": 1.5, "color": outline}},
         })
-    title = t("training_boundary_title", lang, epoch=frame.epoch,
-              accuracy=_percent(frame.test_accuracy))
+        traces.append({    # the legend's entry: the symbol in grey, since colour is the class
+            "type": "scatter", "mode": "markers", "x": [None], "y": [None],
+            "name": t(key, lang, n=len(X)),
+            "marker": {"size": 11, "symbol": symbol, "color": "#9ca3af",
+                       "line": {"width": 1.5, "color": outline}},
+        })
+    title = t("training_boundary_title", lang, epoch=frame.epoch)
     layout = plotstyle.base_layout(title, "x1", "x2", height=560)
     layout["xaxis"].update(range=_axis_range(extent), constrain="domain")
     layout["yaxis"].update(range=_axis_range(extent), scaleanchor="x", constrain="domain")
@@ -97,16 +102,18 @@ def loss_figure(frame: Frame, lang: str) -> go.Figure:
     epochs = _thin(h["epoch"], MAX_CURVE_POINTS)
     traces = [{"type": "scatter", "mode": "lines", "x": _f4(epochs),
                "y": _f4(_thin(h[key], MAX_CURVE_POINTS)),
-               "name": t(f"training_loss_{key}", lang), "hoverinfo": "x+y",
+               "name": t(f"training_loss_{key}", lang, value=_num(getattr(frame, f"{key}_loss"))),
+               "hoverinfo": "x+y",
                "line": {"width": 3, "color": plotstyle.COLORS[key],
                         "dash": "solid" if key == "train" else "dash"}}
               for key in ("train", "test")]
-    title = t("training_loss_title", lang, train=_num(frame.train_loss), test=_num(frame.test_loss))
+    title = t("training_loss_title", lang)
     layout = plotstyle.base_layout(title, t("training_epoch", lang), t("training_loss_axis", lang),
-                                   height=330)
+                                   height=560)
     layout["yaxis"]["rangemode"] = "tozero"
     layout["xaxis"]["rangemode"] = "tozero"
-    layout["legend"].update(y=1.02)
+    layout["legend"] = {"x": 0.98, "xanchor": "right", "y": 0.98, "yanchor": "top",
+                        "bgcolor": "rgba(255,255,255,0.8)"}
     return _figure(traces, layout)
 
 
@@ -138,7 +145,7 @@ def neurons_figure(frame: Frame, lang: str) -> go.Figure:
                 "y0": i * (m + gap) - 0.5, "y1": i * (m + gap) + m - 0.5}
                for i, maps in enumerate(layers) if len(maps) < cols]
     trace = {"type": "heatmap", "z": _u1(mosaic, -1, 1), "zmin": 0, "zmax": 255,
-             "showscale": False, "hoverinfo": "skip",
+             "showscale": False, "hoverinfo": "skip", "zsmooth": "fast",   # a tiny canvas
              "colorscale": [[0, CLASS_COLORS[0]], [0.5, NEUTRAL], [1, CLASS_COLORS[1]]]}
     centres = [k * (m + gap) + (m - 1) / 2 for k in range(max(cols, len(layers)))]
     layout = plotstyle.base_layout(t("training_neurons_title", lang), None, None,
@@ -235,10 +242,10 @@ def step_explanation(step: Step, lang: str) -> str:
                      f"{_p(step.slope[i - 1])} = **{_n(step.dz_hidden[i - 1])}**   "
                      f"({f}′(z{i}) = {_slope_formula(step.activation, i, lang)})")
         for j, x in ((1, x1), (2, x2)):
-            lines.append(f"  - ∂L/∂w{i}{j} = ∂L/∂z · v{i} · {f}′(z{i}) · x{j} = "
+            lines.append(f"- ∂L/∂w{i}{j} = ∂L/∂z · v{i} · {f}′(z{i}) · x{j} = "
                          f"{_p(step.dz_out)}·{_p(p[f'v{i}'])}·{_p(step.slope[i - 1])}·{_p(x)} = "
                          f"**{_n(g[f'w{i}{j}'])}**")
-        lines.append(f"  - ∂L/∂b{i} = ∂L/∂z{i} = **{_n(g[f'b{i}'])}**")
+        lines.append(f"- ∂L/∂b{i} = ∂L/∂z{i} = **{_n(g[f'b{i}'])}**")
     lines += ["", t("training_step_update", lang, lr=_n(step.lr)), "",
               t("training_step_table", lang),
               "|---|---:|---:|---:|"]
@@ -252,54 +259,57 @@ def step_explanation(step: Step, lang: str) -> str:
 
 def step_figure(step: Step, lang: str) -> go.Figure:
     """The 2-2-1 network: every weight with its gradient, every neuron with its values."""
-    pos = {"x1": (0, 1), "x2": (0, 0), "h1": (1, 1), "h2": (1, 0), "out": (2, 0.5), "L": (2.7, 0.5)}
+    pos = {"x1": (0, 1), "x2": (0, 0), "h1": (1.2, 1), "h2": (1.2, 0), "out": (2.4, 0.5),
+           "L": (3.5, 0.5)}
     p, g = step.params, step.grads
-    edges = [("x1", "h1", "w11", 0.5), ("x2", "h2", "w22", 0.5), ("x1", "h2", "w21", 0.22),
-             ("x2", "h1", "w12", 0.22), ("h1", "out", "v1", 0.5), ("h2", "out", "v2", 0.5)]
+    grad = "#c0392b"
+
+    def both(name):                     # "w11 = 0.15" over "dL/dw11 = -0.0012" in red
+        return (f"{name} = {_n(p[name])}<br>"
+                f"<span style='color:{grad}'>∂L/∂{name} = {_n(g[name])}</span>")
+
+    # edge: (from, to, weight, where along the edge its label sits, label shifted by px)
+    edges = [("x1", "h1", "w11", 0.5, 26), ("x2", "h2", "w22", 0.5, -26),
+             ("x1", "h2", "w21", 0.27, 0), ("x2", "h1", "w12", 0.27, 0),
+             ("h1", "out", "v1", 0.45, 28), ("h2", "out", "v2", 0.45, -28)]
     shapes, notes = [], []
-    grad_color = "#c0392b"
-    for a, b, name, where in edges:
+    for a, b, name, where, shift in edges:
         (xa, ya), (xb, yb) = pos[a], pos[b]
         w = p[name]
         shapes.append({"type": "line", "x0": xa, "y0": ya, "x1": xb, "y1": yb, "layer": "below",
                        "line": {"color": CLASS_COLORS[1] if w >= 0 else CLASS_COLORS[0],
                                 "width": 1.5 + 4 * min(abs(w), 2)}})
-        notes.append({"x": xa + where * (xb - xa), "y": ya + where * (yb - ya),
-                      "text": f"{name} = {_n(w)}<br><span style='color:{grad_color}'>"
-                              f"∂L/∂{name} = {_n(g[name])}</span>",
-                      "bgcolor": "rgba(255,255,255,0.9)", "showarrow": False, "font": {"size": 15}})
-    shapes.append({"type": "line", "x0": 2, "y0": 0.5, "x1": 2.7, "y1": 0.5, "layer": "below",
+        notes.append({"x": xa + where * (xb - xa), "y": ya + where * (yb - ya), "yshift": shift,
+                      "text": both(name), "bgcolor": "rgba(255,255,255,0.85)"})
+    shapes.append({"type": "line", "x0": 2.4, "y0": 0.5, "x1": 3.5, "y1": 0.5, "layer": "below",
                    "line": {"color": "#999", "width": 2, "dash": "dot"}})
-    texts = {
-        "x1": (f"x1 = {_n(step.x[0])}", "middle left"), "x2": (f"x2 = {_n(step.x[1])}", "middle left"),
-        "h1": (f"b1 = {_n(p['b1'])} <span style='color:{grad_color}'>(∂ {_n(g['b1'])})</span><br>"
-               f"z1 = {_n(step.z_hidden[0])}, h1 = {_n(step.h[0])}", "top center"),
-        "h2": (f"z2 = {_n(step.z_hidden[1])}, h2 = {_n(step.h[1])}<br>"
-               f"b2 = {_n(p['b2'])} <span style='color:{grad_color}'>(∂ {_n(g['b2'])})</span>",
-               "bottom center"),
-        "out": (f"c = {_n(p['c'])} <span style='color:{grad_color}'>(∂ {_n(g['c'])})</span><br>"
-                f"z = {_n(step.z_out)}, ŷ = {_n(step.y_hat)}", "top center"),
-        "L": (f"L = {_n(step.loss)}<br>(y = {_n(step.y)})", "bottom center"),
-    }
+    # node: (text, where: x, y, anchors, shifts in px)
+    texts = [
+        (f"x1 = {_n(step.x[0])}", 0, 1, "right", "middle", -30, 0),
+        (f"x2 = {_n(step.x[1])}", 0, 0, "right", "middle", -30, 0),
+        (f"{both('b1')}<br>z1 = {_n(step.z_hidden[0])} → h1 = {_n(step.h[0])}",
+         1.2, 1, "left", "bottom", 26, 26),
+        (f"z2 = {_n(step.z_hidden[1])} → h2 = {_n(step.h[1])}<br>{both('b2')}",
+         1.2, 0, "left", "top", 26, -26),
+        (f"{both('c')}<br>z = {_n(step.z_out)} → ŷ = {_n(step.y_hat)}", 2.95, 0.5, "center",
+         "bottom", 0, 18),
+        (f"L = {_n(step.loss)}<br>(y = {_n(step.y)})", 3.5, 0.5, "center", "top", 0, -30),
+    ]
+    for text, x, y, xanchor, yanchor, dx, dy in texts:
+        notes.append({"x": x, "y": y, "text": text, "xshift": dx, "yshift": dy,
+                      "xanchor": xanchor, "yanchor": yanchor})
+    for note in notes:
+        note.update(showarrow=False, font={"size": 15})
     names = {"x1": "x1", "x2": "x2", "h1": "h1", "h2": "h2", "out": "ŷ", "L": "L"}
-    nodes = list(pos)
-    traces = [{"type": "scatter", "mode": "markers+text", "x": [pos[k][0] for k in nodes],
-               "y": [pos[k][1] for k in nodes], "text": [names[k] for k in nodes],
+    traces = [{"type": "scatter", "mode": "markers+text", "x": [x for x, _ in pos.values()],
+               "y": [y for _, y in pos.values()], "text": list(names.values()),
                "textfont": {"size": 18, "color": "white"}, "hoverinfo": "skip", "showlegend": False,
-               "marker": {"size": 50, "color": ["#555", "#555", "#2c3e50", "#2c3e50", "#2c3e50",
-                                                grad_color], "line": {"width": 2, "color": "white"}}}]
-    for k in nodes:
-        text, where = texts[k]
-        x, y = pos[k]
-        shift = {"middle left": (-40, 0, "right"), "top center": (0, 42, "center"),
-                 "bottom center": (0, -42, "center")}[where]
-        notes.append({"x": x, "y": y, "text": text, "showarrow": False, "xshift": shift[0],
-                      "yshift": shift[1], "xanchor": shift[2], "font": {"size": 15},
-                      "yanchor": "bottom" if shift[1] > 0 else "top" if shift[1] < 0 else "middle"})
-    layout = plotstyle.base_layout(t("training_step_figure_title", lang), None, None, height=470)
+               "marker": {"size": 46, "line": {"width": 2, "color": "white"},
+                          "color": ["#555", "#555", "#2c3e50", "#2c3e50", "#2c3e50", grad]}}]
+    layout = plotstyle.base_layout(t("training_step_figure_title", lang), None, None, height=500)
     hidden = {"visible": False, "fixedrange": True}
-    layout["xaxis"] = {**hidden, "range": [-0.75, 3.05]}
-    layout["yaxis"] = {**hidden, "range": [-0.45, 1.45]}
+    layout["xaxis"] = {**hidden, "range": [-0.8, 3.9]}
+    layout["yaxis"] = {**hidden, "range": [-0.62, 1.62]}
     layout.update(shapes=shapes, annotations=notes, showlegend=False)
     layout["margin"] = {"l": 10, "r": 10, "t": 60, "b": 10}
     return _figure(traces, layout)

@@ -170,7 +170,8 @@ def test_figures_are_labelled_in_the_visitors_language():
     frame = training.Session(training.Config(hidden=(8, 4, 2))).frame()
     for lang in LANGS:
         boundary, loss, neurons = figs.figures(frame, lang)
-        assert t("training_boundary_title", lang, epoch=0, accuracy="")[:12] in boundary.layout.title.text
+        assert boundary.layout.title.text == t("training_boundary_title", lang, epoch=0)
+        assert t("training_points_test", lang, n=90) in [tr.name for tr in boundary.data]
         assert loss.layout.xaxis.title.text == t("training_epoch", lang)
         assert list(neurons.layout.yaxis.ticktext) == [t("training_layer_n", lang, n=i) for i in (1, 2, 3)]
         assert all(f.layout.height for f in (boundary, loss, neurons))
@@ -245,31 +246,43 @@ def test_api_errors_name_the_control_in_the_visitors_language(client):
 
 # --- browser ----------------------------------------------------------------------------
 
-def status_epoch(page) -> int:
-    return epoch_of(page.locator("#training-status").inner_text())
+# Records every epoch the status line shows, as the page draws it.
+WATCH_EPOCHS = """() => {
+  window.epochsSeen = [];
+  const status = document.querySelector('#training-status');
+  new MutationObserver(() => {
+    const m = status.innerText.match(/(Época|Epoch) (\\d+)/);
+    if (m) window.epochsSeen.push(+m[2]);
+  }).observe(status, {subtree: true, childList: true, characterData: true});
+}"""
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_browser_train_streams_then_pause(page_in, lang):
+def test_browser_train_streams_then_pause(page_in, lang, monkeypatch):
+    # A headless, software-rendered Chromium on a busy 2-core machine needs about a second
+    # to draw one frame (three plots): stream a frame every 2 s here so that it keeps up.
+    # The rate itself is measured by bench/bench_training.py.
+    monkeypatch.setattr(training, "FRAME_SECONDS", 2.0)
     page = page_in(lang, tab="training")
+    if not page.locator("#training-status").is_visible():      # the ?tab= load was slow
+        page.get_by_role("tab", name=t("tab_training", lang)).click()
     status = page.locator("#training-status")
-    status.get_by_text(t("training_status_ready", lang, seconds=training.RUN_SECONDS,
-                         epochs=training.RUN_EPOCHS)[:5]).wait_for(timeout=20_000)
-    assert t("training_loss_axis", lang) in page.locator("#training-loss").inner_text()
-    page.locator("#training-train").click()
-    page.wait_for_function(
-        "() => /(Época|Epoch) ([3-9]|\\d\\d+)/.test(document.querySelector('#training-status').innerText)",
+    status.get_by_text(t("training_status_ready", lang, seconds=0, epochs=0)[:5]).wait_for(
         timeout=20_000)
-    first = status_epoch(page)
-    page.wait_for_timeout(700)
-    assert status_epoch(page) > first                         # the frames keep coming
+    assert t("training_loss_axis", lang) in page.locator("#training-loss").inner_text()
+    page.evaluate(WATCH_EPOCHS)
+    page.locator("#training-train").click()
+    page.wait_for_function("() => new Set(window.epochsSeen.filter(e => e > 0)).size >= 2",
+                           timeout=30_000, polling=500)       # two frames of training, at least
+    seen = [e for e in page.evaluate("window.epochsSeen") if e > 0]
+    assert seen == sorted(seen) and seen[-1] > seen[0]
     page.locator("#training-pause").click()
-    status.get_by_text(t("training_status_paused", lang)[:8]).wait_for(timeout=10_000)
+    status.get_by_text(t("training_status_paused", lang)[:8]).wait_for(timeout=20_000)
     boundary = page.locator("#training-boundary").inner_text()
-    assert t("training_boundary_title", lang, epoch=0, accuracy=0).split("·")[0].strip() in boundary
+    assert t("training_boundary_title", lang, epoch=0).split("·")[0].strip() in boundary
     assert t("training_layer_n", lang, n=2) in page.locator("#training-neurons").inner_text()
     page.locator("#training-step-apply").click()              # one step in numbers
     page.wait_for_function(
         "() => document.querySelector('#training-step-numbers').innerText.includes('0.2365')",
-        timeout=10_000)
+        timeout=20_000, polling=500)
     screenshot(page, f"training-paused-{lang}")
