@@ -51,7 +51,8 @@ def context(message, history, system, temperature, max_tokens, lang):
     message, history, system, temperature, n = _inputs(message, history, system, temperature,
                                                        max_tokens, lang, message_required=False)
     conversation = history + ([{"role": "user", "content": message}] if message else [])
-    ctx = chat.build_context(system, conversation, n)
+    # A draft message: what the model would receive; none: the conversation as it stands.
+    ctx = chat.build_context(system, conversation, n, add_generation_prompt=bool(message))
     return chat.template_html(ctx, lang), chat.notice(ctx, temperature, lang)
 
 

@@ -9,7 +9,7 @@ import gradio as gr
 from playground import backends, generation, validate
 from playground.generation import Steps
 from playground.i18n import t
-from pages.common import I18N, LIGHT, MODEL, Radio, Slider, guard
+from pages.common import I18N, LIGHT, MODEL, Number, Radio, Slider, guard
 
 TAB_ID = "generation"
 
@@ -188,13 +188,12 @@ def build(lang: gr.Component) -> gr.Tab:
                                info=I18N("generation_top_k_info"), elem_id="generation-top-k")
                 top_p = Slider(0.01, 1.0, value=0.95, step=0.01, label=I18N("generation_top_p"),
                                info=I18N("generation_top_p_info"), elem_id="generation-top-p")
-                seed = gr.Number(42, precision=0, label=I18N("generation_seed"),
+                seed = Number(42, precision=0, label=I18N("generation_seed"),
                                  info=I18N("generation_seed_info"), elem_id="generation-seed")
                 summary = gr.Markdown(I18N("generation_waiting"), elem_id="generation-summary")
             with gr.Column(scale=3):
                 bars = gr.Plot(elem_id="generation-bars", show_label=False)
                 entropy = gr.Plot(elem_id="generation-entropy", show_label=False)
-        numbers = gr.JSON(label=I18N("generation_numbers"), open=False, visible=True)
 
         gr.Markdown(I18N("generation_steps_heading"))
         chips = gr.HTML(elem_id="generation-chips", css_template=CHIPS_CSS)
@@ -235,6 +234,8 @@ def build(lang: gr.Component) -> gr.Tab:
                                      elem_id="generation-compare-stop")
         compare_out = gr.HTML(elem_id="generation-compare", css_template=CHIPS_CSS)
         compare_result = gr.State(None)
+        with gr.Accordion(I18N("generation_numbers"), open=False):
+            numbers = gr.JSON(show_label=False)
 
         settings = [temperature, top_k, top_p]
         view = [steps, bars, entropy, summary, chips, sequence, pick, numbers]

@@ -90,11 +90,14 @@ class Context:
 
 
 def build_context(system: str, conversation: list[dict], reply_tokens: int,
-                  window: int | None = None, model: str = MODEL) -> Context:
+                  window: int | None = None, model: str = MODEL,
+                  add_generation_prompt: bool = True) -> Context:
     """Template the conversation, leaving out its oldest turns until it fits.
 
     A turn is a user message and the replies after it, so what remains still starts with
     the user. The last message always stays: if it alone does not fit, a UserError.
+    `add_generation_prompt` ends the text with "<|im_start|>assistant\n", the cue to reply;
+    without it, the conversation as it stands (to show it between turns).
     """
     lm = backends.get(model)
     window = window or lm.max_context
@@ -109,7 +112,7 @@ def build_context(system: str, conversation: list[dict], reply_tokens: int,
     starts = starts or [skipped]
 
     def ids_from(start: int) -> list[int]:
-        return lm.chat_ids(head + conversation[start:], add_generation_prompt=True)
+        return lm.chat_ids(head + conversation[start:], add_generation_prompt=add_generation_prompt)
 
     # Fewer messages, fewer tokens: binary search for the earliest turn that fits.
     ids = ids_from(starts[0])

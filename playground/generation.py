@@ -193,7 +193,7 @@ class NextToken:
     original: np.ndarray          # P at T = 1: the model's own probabilities
     tempered: np.ndarray          # softmax(logits / T), before top-k and top-p
     sampled: np.ndarray           # after top-k and top-p: what the next token is drawn from
-    cut_by: tuple[str, ...]       # "", "top_k" or "top_p" for each bar
+    cut_by: tuple[str, ...]       # "", "greedy", "top_k" or "top_p" for each bar
     entropy_original: float       # bits
     entropy_tempered: float
     entropy_sampled: float
@@ -231,9 +231,10 @@ def stages(logits, temperature: float, top_k: int, top_p: float):
     return tempered, after_k, sampled
 
 
-def cut_by(after_k, sampled) -> list[str]:
-    """For each token: "" if it can be drawn, else the stage that cut it ("top_k", "top_p")."""
-    return ["" if s > 0 else "top_k" if k == 0 else "top_p"
+def cut_by(after_k, sampled, greedy: bool = False) -> list[str]:
+    """For each token: "" if it can be drawn, else the stage that cut it: "greedy" (T = 0
+    keeps only the best), "top_k" or "top_p"."""
+    return ["" if s > 0 else "greedy" if greedy else "top_k" if k == 0 else "top_p"
             for s, k in zip(sampled.tolist(), after_k.tolist())]
 
 
@@ -250,7 +251,7 @@ def next_token(ids: tuple[int, ...], temperature: float, top_k: int, top_p: floa
     return NextToken(
         ids=ids, temperature=temperature, top_k=top_k, top_p=top_p, top_ids=top,
         pieces=pieces, original=original, tempered=tempered[top_t].numpy(),
-        sampled=sampled[top_t].numpy(), cut_by=tuple(cut_by(after_k[top_t], sampled[top_t])),
+        sampled=sampled[top_t].numpy(), cut_by=tuple(cut_by(after_k[top_t], sampled[top_t], temperature == 0)),
         entropy_original=h_original, entropy_tempered=entropy_bits(tempered),
         entropy_sampled=entropy_bits(sampled), kept_by_k=int((after_k > 0).sum()),
         kept=int(kept.sum()), kept_mass=float(tempered[kept].sum()), vocab_size=int(logits.numel()))
@@ -391,7 +392,8 @@ def bars_figure(nt: NextToken, lang: str):
     n = len(nt.top_ids)
     ys = list(range(n))                                      # by position: pieces may repeat
     labels = [_plotly_text(f"{i + 1}. «{show_piece(p)}»") for i, p in enumerate(nt.pieces)]
-    cut_text = {"top_k": t("generation_cut_top_k", lang), "top_p": t("generation_cut_top_p", lang)}
+    cut_text = {"top_k": t("generation_cut_top_k", lang), "top_p": t("generation_cut_top_p", lang),
+                "greedy": ""}
     sampled_text = [cut_text[c] if c else f"{100 * s:.1f}%" for s, c in zip(nt.sampled, nt.cut_by)]
     stage = (t("generation_bar_greedy", lang) if nt.greedy
              else t("generation_bar_sampled", lang, T=fmt(nt.temperature, 2)))
@@ -405,8 +407,8 @@ def bars_figure(nt: NextToken, lang: str):
          "marker": {"color": [BAR_CUT if c else BAR_SAMPLED for c in nt.cut_by]},
          "hovertemplate": "%{x:.2f}%<extra></extra>"},
     ]
-    if any(nt.cut_by):   # cut tokens keep a visible stub so "cut" has something to sit on
-        data[1]["x"] = [0.4 if c else x for c, x in zip(nt.cut_by, data[1]["x"])]
+    if any(c in ("top_k", "top_p") for c in nt.cut_by):   # a visible stub to sit "cut" on
+        data[1]["x"] = [0.4 if c in ("top_k", "top_p") else x for c, x in zip(nt.cut_by, data[1]["x"])]
     height = 170 + 44 * n
     title = (t("generation_bars_title_greedy", lang) if nt.greedy
              else t("generation_bars_title", lang, T=fmt(nt.temperature, 2)))

@@ -41,6 +41,8 @@ def test_the_model_receives_exactly_the_chat_template(lm):
     assert ctx.text == reference and ctx.dropped == 0
     assert ctx.ids == lm.tokenizer(reference, add_special_tokens=False)["input_ids"]
     assert ctx.text.endswith("<|im_start|>assistant\n")
+    between_turns = chat.build_context("Be brief.", conversation[:2], 100, add_generation_prompt=False)
+    assert between_turns.text.endswith("¡Hola!<|im_end|>\n")
     # No system prompt: the template's own default.
     default = chat.build_context("", conversation[-1:], 100)
     assert "You are a helpful AI assistant named SmolLM" in default.text
