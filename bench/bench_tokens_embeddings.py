@@ -10,7 +10,8 @@
 2. The Tokens tab on a 2,000-character text through all seven tokenizers, median through
    the API (/tokens_compare, target <= 200 ms): cold (cache cleared) and cached (a
    language switch).
-The app is launched in-process, as tests/conftest.py does.
+The app is launched in-process, as tests/conftest.py does. The /neuron round trip is
+printed first as a baseline: on a busy machine it is most of every figure below.
 """
 from __future__ import annotations
 
@@ -56,6 +57,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def bench_baseline(client, calls: int):
+    """The API's own round trip on this machine now: /neuron, a few microseconds of numpy."""
+    args = (1, 3, 2, 0, 0, 0, 0, 1, "relu", "en")
+    client.predict(*args, api_name="/neuron")
+    print(f"baseline: /neuron round trip (the API's own cost):   {ms(timed(lambda i: client.predict(*args, api_name='/neuron'), calls))}")
 
 
 def bench_arithmetic(client, calls: int):
@@ -118,6 +126,7 @@ def main(argv=None):
                 quiet=True, **app.launch_kwargs())
     try:
         client = Client(demo.local_url, verbose=False)
+        bench_baseline(client, args.calls)
         bench_arithmetic(client, args.calls)
         bench_tokens(client, args.calls)
     finally:

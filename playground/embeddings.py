@@ -226,13 +226,19 @@ def map_figure(points: list[Point], arrows: list[tuple[int, int]], dims: int, ti
             data.append({"type": "scatter3d", "mode": "lines", "x": [x0, x1], "y": [y0, y1],
                          "z": [z0, z1], "line": {"width": 6, "color": "#6b7280"},
                          "showlegend": False, "hoverinfo": "skip"})
-            data.append({"type": "cone", "x": [x1], "y": [y1], "z": [z1], "u": [x1 - x0],
-                         "v": [y1 - y0], "w": [z1 - z0], "sizemode": "absolute", "sizeref": 0.4,
+            length = float(np.linalg.norm(xyz[b] - xyz[a])) or 1.0      # unit direction
+            data.append({"type": "cone", "x": [x1], "y": [y1], "z": [z1], "u": [(x1 - x0) / length],
+                         "v": [(y1 - y0) / length], "w": [(z1 - z0) / length],
+                         "sizemode": "absolute", "sizeref": 0.5,
                          "anchor": "tip", "showscale": False, "hoverinfo": "skip",
                          "colorscale": [[0, "#6b7280"], [1, "#6b7280"]]})
-        layout["scene"] = {"xaxis": {"title": {"text": titles[0]}},
-                           "yaxis": {"title": {"text": titles[1]}},
-                           "zaxis": {"title": {"text": titles[2]}}, "aspectmode": "data"}
+        short = [t("embeddings_pc_short", lang, n=i + 1, pct=f"{100 * r:.0f}")
+                 for i, r in enumerate(p.explained_ratio)]      # long titles overlap in 3D
+        axis = {"tickfont": {"size": 12}}
+        layout["scene"] = {"xaxis": {**axis, "title": {"text": short[0], "font": {"size": 15}}},
+                           "yaxis": {**axis, "title": {"text": short[1], "font": {"size": 15}}},
+                           "zaxis": {**axis, "title": {"text": short[2], "font": {"size": 15}}},
+                           "aspectmode": "data", "camera": {"eye": {"x": 1.7, "y": 1.7, "z": 1.1}}}
         layout["height"] = 680
     else:
         layout["annotations"] = [
