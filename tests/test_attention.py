@@ -59,9 +59,11 @@ def test_repeated_words_stay_separate_rows(gpt):
 def test_small_multiples_have_every_head_and_the_average(gpt, bert):
     fig = attention.heads_figure(gpt, 5, 4, "en")
     assert len(fig.data) == 9 + 1
-    mean = np.sqrt(gpt.attentions[4].mean(0))                  # drawn as sqrt(weight)
+    mean = gpt.attentions[4].mean(0)
     last = np.array([[np.nan if v is None else v for v in row] for row in fig.data[-1].z])
     np.testing.assert_allclose(np.tril(last), np.tril(mean), atol=1e-3)
+    stops = [s for s, _ in fig.layout.coloraxis.colorscale]   # colour at sqrt(weight)
+    np.testing.assert_allclose(stops, [v * v for v, _ in attention.COLORSCALE], atol=1e-4)
     assert len(attention.heads_figure(bert, 1, 1, "es").data) == 12 + 1
 
 
