@@ -111,12 +111,14 @@ def reset(session, dataset, n_points, noise, test_percent, seed, layers, n1, n2,
 
 @guard
 def pause(session, lang):
-    """Handler of `training_pause` (it also cancels the running `training_train`)."""
-    if session is None:
-        return t("training_status_ready", lang, seconds=training.RUN_SECONDS,
-                 epochs=training.RUN_EPOCHS)
+    """Handler of `training_pause` (it also cancels a `training_train` still in the queue):
+    stop the run, keep the network, show where it stands."""
+    if session is None:                 # nothing trained yet: nothing to show but the hint
+        ready = t("training_status_ready", lang, seconds=training.RUN_SECONDS,
+                  epochs=training.RUN_EPOCHS)
+        return None, ready, gr.skip(), gr.skip(), gr.skip()
     session.stop(wait=training.STOP_WAIT)
-    return figs.status_text(session.frame(), lang, "paused")
+    return _picture(session, lang, "paused")
 
 
 @guard
@@ -223,8 +225,8 @@ def _live_section(lang):
                 reset_btn = gr.Button(I18N("training_reset_button"), elem_id="training-reset")
             status = gr.Markdown(elem_id="training-status")
             with gr.Row():
-                boundary = gr.Plot(elem_id="training-boundary", show_label=False)
-                loss = gr.Plot(elem_id="training-loss", show_label=False)
+                boundary = gr.Plot(elem_id="training-boundary", show_label=False, scale=3)
+                loss = gr.Plot(elem_id="training-loss", show_label=False, scale=2)
             neuron_maps = gr.Plot(elem_id="training-neurons", show_label=False)
             gr.Markdown(I18N("training_learning_heading"))
             with gr.Row():
@@ -258,8 +260,8 @@ def _live_section(lang):
           batch, queue=False, api_visibility="private")
     running = train_btn.click(train, [session, *controls, speed, lang], picture,
                               api_name="training_train", show_progress="hidden", **TRAINING)
-    pause_btn.click(pause, [session, lang], status, cancels=[running], api_name="training_pause",
-                    show_progress="hidden", **LIGHT)
+    pause_btn.click(pause, [session, lang], picture, cancels=[running],
+                    api_name="training_pause", show_progress="hidden", **LIGHT)
     step_btn.click(step, [session, *controls, lang], picture, cancels=[running],
                    api_name="training_step", show_progress="hidden", **LIGHT)
     reset_btn.click(reset, [session, *controls, lang], picture, cancels=[running],
@@ -310,7 +312,8 @@ def _step_section(lang):
     gr.on([_app_of(lang).load, lang.change, *[c.change for c in inputs]], backprop,
           [*inputs, lang], [explanation, diagram], api_name="training_backprop",
           trigger_mode="always_last", show_progress="hidden", **LIGHT)
-    apply_btn.click(apply_update, [*inputs, lang], weights, api_visibility="private", **LIGHT)
+    apply_btn.click(apply_update, [*inputs, lang], weights, api_visibility="private",
+                    show_progress="hidden", **LIGHT)
     random_btn.click(random_weights, None, weights, queue=False, api_visibility="private")
     example_btn.click(classic_example, None, inputs, queue=False, api_visibility="private")
 

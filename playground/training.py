@@ -39,6 +39,7 @@ TRAIN_BUDGET = 0.06     # seconds of training between two frames, at most (alway
 GRID = 60               # the decision boundary is drawn on a GRID x GRID grid
 NEURON_GRID = 20        # each hidden neuron's picture is NEURON_GRID x NEURON_GRID
 EXPORT_EPOCHS = 300     # epochs in the exported listing
+MAX_HISTORY = 20_000    # loss entries kept per visitor; beyond, every other one is dropped
 STOP_WAIT = 0.5         # seconds Pause (Step, Reset) waits for a frame on its way to the page
 
 
@@ -228,6 +229,8 @@ class Session:
         self.history["epoch"].append(self.epoch)
         self.history["train"].append(self.evaluate(self.X_train, self.y_train)[0])
         self.history["test"].append(self.evaluate(self.X_test, self.y_test)[0])
+        if len(self.history["epoch"]) > MAX_HISTORY:     # a long session stays small
+            self.history = {k: v[::2] for k, v in self.history.items()}
 
     def frame(self, run_epochs: int = 0, run_seconds: float = 0.0,
               stopped: str | None = None) -> Frame:

@@ -80,7 +80,7 @@ def boundary_figure(frame: Frame, lang: str) -> go.Figure:
                        "line": {"width": 1.5, "color": outline}},
         })
     title = t("training_boundary_title", lang, epoch=frame.epoch)
-    layout = plotstyle.base_layout(title, "x1", "x2", height=560)
+    layout = plotstyle.base_layout(title, "x1", "x2", height=520)
     layout["xaxis"].update(range=_axis_range(extent), constrain="domain")
     layout["yaxis"].update(range=_axis_range(extent), scaleanchor="x", constrain="domain")
     layout["legend"].update(x=0.0, xanchor="left", y=-0.12, yanchor="top")
@@ -109,7 +109,7 @@ def loss_figure(frame: Frame, lang: str) -> go.Figure:
               for key in ("train", "test")]
     title = t("training_loss_title", lang)
     layout = plotstyle.base_layout(title, t("training_epoch", lang), t("training_loss_axis", lang),
-                                   height=560)
+                                   height=520)
     layout["yaxis"]["rangemode"] = "tozero"
     layout["xaxis"]["rangemode"] = "tozero"
     layout["legend"] = {"x": 0.98, "xanchor": "right", "y": 0.98, "yanchor": "top",

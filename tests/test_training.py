@@ -120,7 +120,8 @@ def test_default_network_learns_two_moons():
     assert len(session.history["epoch"]) == 61 and session.epoch == 60
 
 
-def test_runs_are_bounded_and_frames_carry_the_pictures_numbers():
+def test_runs_are_bounded_and_frames_carry_the_pictures_numbers(monkeypatch):
+    monkeypatch.setattr(training, "TRAIN_BUDGET", 60.0)      # on a busy machine, too
     session = training.Session(training.Config(hidden=(3, 5, 2)))
     frames = list(training.train_epochs(session, 2, max_epochs=7, frame_seconds=0))
     assert [f.run_epochs for f in frames] == [2, 4, 6, 7]
@@ -131,7 +132,15 @@ def test_runs_are_bounded_and_frames_carry_the_pictures_numbers():
     assert [m.shape[0] for m in f.neurons] == [3, 5, 2]
     timed = list(training.train_epochs(session, 1, max_epochs=10 ** 6, max_seconds=0.2,
                                        frame_seconds=0))
-    assert timed[-1].stopped == "seconds" and timed[-1].run_seconds < 2
+    assert timed[-1].stopped == "seconds" and timed[-1].run_seconds < 5
+
+
+def test_a_long_session_keeps_a_bounded_history(monkeypatch):
+    monkeypatch.setattr(training, "MAX_HISTORY", 10)
+    session = training.Session(training.Config(n_points=60, batch_size=60))
+    for _ in range(25):
+        session.train_epoch()
+    assert len(session.history["train"]) <= 10 and session.history["epoch"][-1] == 25
 
 
 def test_hyperparameters_keep_the_network_structure_makes_a_new_one():
@@ -215,7 +224,7 @@ def test_api_show_step_train_pause_resume_reset(own_client):
         pass
     epochs = [epoch_of(out[0]) for out in job.outputs()]
     assert epochs[:3] == sorted(epochs[:3]) and epochs[0] > 1 and "Training…" in job.outputs()[0][0]
-    paused = c.predict("en", api_name="/training_pause")
+    paused, *_ = c.predict("en", api_name="/training_pause")
     assert "Paused" in paused
     stopped_at = epoch_of(paused)
     status, *_ = c.predict(*ARGS.values(), "en", api_name="/training_step")
@@ -281,8 +290,13 @@ def test_browser_train_streams_then_pause(page_in, lang, monkeypatch):
     boundary = page.locator("#training-boundary").inner_text()
     assert t("training_boundary_title", lang, epoch=0).split("·")[0].strip() in boundary
     assert t("training_layer_n", lang, n=2) in page.locator("#training-neurons").inner_text()
-    page.locator("#training-step-apply").click()              # one step in numbers
+    ex = training.STEP_EXAMPLE                                 # one step in numbers, twice
+    first = training.one_step(ex["x1"], ex["x2"], ex["y"], ex["params"], ex["lr"], ex["activation"])
+    after = {k: round(v, 4) for k, v in first.new_params.items()}
+    second = training.one_step(ex["x1"], ex["x2"], ex["y"], after, ex["lr"], ex["activation"])
+    page.locator("#training-step-apply").click()
     page.wait_for_function(
-        "() => document.querySelector('#training-step-numbers').innerText.includes('0.2365')",
-        timeout=20_000, polling=500)
+        "text => document.querySelector('#training-step-figure').textContent.includes(text)",
+        arg=f"L = {figs._n(second.loss)}", timeout=20_000, polling=500)
+    assert figs._n(second.new_loss) in page.locator("#training-step-numbers").inner_text()
     screenshot(page, f"training-paused-{lang}")
