@@ -383,14 +383,20 @@ def test_api_vae(client):
 def test_browser_gan_trains_live(page_in, lang):
     page = page_in(lang, tab="gan")
     page.locator("#gan-target").get_by_text(t("gan_target_gaussians", lang)).click()
+    page.wait_for_timeout(500)
     page.locator("#gan-train").click()
     word = t("gan_frame_title", lang, step=0).split()[0]
-    page.wait_for_function(
-        f"() => /{word} [1-9][0-9]{{2,}}/.test(document.querySelector('#gan-plot .gtitle')?.textContent || '')",
-        timeout=30_000)
+    try:
+        page.wait_for_function(
+            f"() => /{word} [1-9][0-9]+/.test(document.querySelector('#gan-plot .gtitle')?.textContent || '')",
+            timeout=60_000)
+    except Exception:
+        screenshot(page, f"gan-training-failed-{lang}")
+        raise
     page.locator("#gan-stop").click()
     text = page.locator("#gan-plot").inner_text()
     assert t("gan_loss_d", lang) in text and t("gan_fake", lang) in text
+    page.wait_for_selector("#gan-samples .hm image", timeout=30_000)
     screenshot(page, f"gan-training-{lang}")
 
 
