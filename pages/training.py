@@ -1,12 +1,14 @@
 """The Training tab: a network learning live, one training step in numbers, the PyTorch code."""
 from __future__ import annotations
 
+import json
+
 import gradio as gr
 import numpy as np
 
 from playground import datasets2d, training, training_figures as figs, validate
 from playground.errors import UserError
-from playground.i18n import t
+from playground.i18n import LANGS, t
 from pages.common import I18N, LIGHT, TRAINING, Dropdown, Radio, Slider, guard
 
 TAB_ID = "training"
@@ -51,9 +53,15 @@ def read_config(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3
     )
 
 
-def _picture(session, lang, mode, frame=None):
+def _picture(session, lang, frame=None):
+    """The outputs every training event shares: the state, the numbers and three figures."""
     frame = frame or session.frame()
-    return (session, figs.status_text(frame, lang, mode), *figs.figures(frame, lang))
+    return (session, figs.status_text(frame, lang), *figs.figures(frame, lang))
+
+
+def _still(session, lang, state):
+    """The picture of a network at rest, and what the buttons do now."""
+    return (*_picture(session, lang), figs.run_text(lang, state, session.epoch))
 
 
 @guard
@@ -67,10 +75,26 @@ def train(session, dataset, n_points, noise, test_percent, seed, layers, n1, n2,
     epochs_per_frame = validate.integer(speed, t("training_speed", lang), 1, MAX_SPEED)
     session = training.prepare(session, config)
     for i, frame in enumerate(training.train_epochs(session, epochs_per_frame)):
-        picture = _picture(session, lang, "running", frame)
+        picture = _picture(session, lang, frame)
         if i % NEURONS_EVERY and not frame.stopped:
             picture = (*picture[:-1], gr.skip())    # these pictures change slowly
         yield picture
+
+
+def training_started_js() -> str:
+    """A browser-side function: "Training…" in the visitor's language, the moment Train is
+    pressed (a server round trip could come back after Pause's answer)."""
+    texts = {lang: figs.run_text(lang, "running") for lang in LANGS}
+    return f"(lang) => ({json.dumps(texts, ensure_ascii=False)})[lang] || ''"
+
+
+@guard
+def run_ended(session, lang):
+    """After a run: it stopped at its limit, or it was paused."""
+    if session is None or session.epoch == 0:
+        return figs.run_text(lang, "ready")
+    state = f"stopped_{session.ended_by}" if session.ended_by else "paused"
+    return figs.run_text(lang, state, session.epoch)
 
 
 @guard
@@ -82,7 +106,7 @@ def step(session, dataset, n_points, noise, test_percent, seed, layers, n1, n2, 
                          lang)
     session = training.prepare(session, config)
     session.train_epoch()
-    return _picture(session, lang, "step")
+    return _still(session, lang, "step")
 
 
 @guard
@@ -94,7 +118,7 @@ def show(session, dataset, n_points, noise, test_percent, seed, layers, n1, n2, 
                          n5, n6, activation, optimizer, lr, batch_size, regularization, reg_rate,
                          lang)
     session = training.prepare(session, config)
-    return _picture(session, lang, "ready" if session.epoch == 0 else "paused")
+    return _still(session, lang, "ready" if session.epoch == 0 else "paused")
 
 
 @guard
@@ -106,19 +130,17 @@ def reset(session, dataset, n_points, noise, test_percent, seed, layers, n1, n2,
     config = read_config(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4,
                          n5, n6, activation, optimizer, lr, batch_size, regularization, reg_rate,
                          lang)
-    return _picture(training.Session(config), lang, "ready")
+    return _still(training.Session(config), lang, "ready")
 
 
 @guard
 def pause(session, lang):
     """Handler of `training_pause` (it also cancels a `training_train` still in the queue):
-    stop the run, keep the network, show where it stands."""
+    end the run, keep the network, show where it stands."""
     if session is None:                 # nothing trained yet: nothing to show but the hint
-        ready = t("training_status_ready", lang, seconds=training.RUN_SECONDS,
-                  epochs=training.RUN_EPOCHS)
-        return None, ready, gr.skip(), gr.skip(), gr.skip()
+        return None, gr.skip(), gr.skip(), gr.skip(), gr.skip(), figs.run_text(lang, "ready")
     session.stop(wait=training.STOP_WAIT)
-    return _picture(session, lang, "paused")
+    return _still(session, lang, "paused")
 
 
 @guard
@@ -224,6 +246,7 @@ def _live_section(lang):
                 step_btn = gr.Button(I18N("training_step_button"), elem_id="training-step")
                 reset_btn = gr.Button(I18N("training_reset_button"), elem_id="training-reset")
             status = gr.Markdown(elem_id="training-status")
+            run_state = gr.Markdown(elem_id="training-run-state")
             with gr.Row():
                 boundary = gr.Plot(elem_id="training-boundary", show_label=False, scale=3)
                 loss = gr.Plot(elem_id="training-loss", show_label=False, scale=2)
@@ -258,16 +281,24 @@ def _live_section(lang):
     layers.change(show_layers, layers, neurons, queue=False, api_visibility="private")
     gr.on([n_points.change, test_percent.change], batch_limit, [n_points, test_percent, batch],
           batch, queue=False, api_visibility="private")
+    # The train event alone writes the picture while it runs. What training is doing (run
+    # state) is a line of its own, written by the other buttons: the end of a stream can
+    # never land on top of what Pause says.
     running = train_btn.click(train, [session, *controls, speed, lang], picture,
                               api_name="training_train", show_progress="hidden", **TRAINING)
-    pause_btn.click(pause, [session, lang], picture, cancels=[running],
-                    api_name="training_pause", show_progress="hidden", **LIGHT)
-    step_btn.click(step, [session, *controls, lang], picture, cancels=[running],
+    train_btn.click(None, lang, run_state, js=training_started_js(), api_visibility="private",
+                    show_progress="hidden")
+    running.then(run_ended, [session, lang], run_state, api_visibility="private",
+                 show_progress="hidden", **LIGHT)
+    still = [*picture, run_state]
+    pause_btn.click(pause, [session, lang], still, cancels=[running], api_name="training_pause",
+                    show_progress="hidden", **LIGHT)
+    step_btn.click(step, [session, *controls, lang], still, cancels=[running],
                    api_name="training_step", show_progress="hidden", **LIGHT)
-    reset_btn.click(reset, [session, *controls, lang], picture, cancels=[running],
+    reset_btn.click(reset, [session, *controls, lang], still, cancels=[running],
                     api_name="training_reset", show_progress="hidden", **LIGHT)
     gr.on([_app_of(lang).load, lang.change, *[c.change for c in structure]], show,
-          [session, *controls, lang], picture, cancels=[running], api_name="training_show",
+          [session, *controls, lang], still, cancels=[running], api_name="training_show",
           trigger_mode="always_last", show_progress="hidden", **LIGHT)
     return controls
 

@@ -40,7 +40,7 @@ GRID = 60               # the decision boundary is drawn on a GRID x GRID grid
 NEURON_GRID = 20        # each hidden neuron's picture is NEURON_GRID x NEURON_GRID
 EXPORT_EPOCHS = 300     # epochs in the exported listing
 MAX_HISTORY = 20_000    # loss entries kept per visitor; beyond, every other one is dropped
-STOP_WAIT = 0.5         # seconds Pause (Step, Reset) waits for a frame on its way to the page
+STOP_WAIT = 2.0         # seconds Pause (Step, Reset) waits, at most, for a run to end
 
 
 @dataclass(frozen=True)
@@ -179,8 +179,9 @@ class Session:
         self.optimizer = make_optimizer(self.model, config.optimizer, config.lr)
         self.epoch = 0
         self.run = 0                    # the id of the latest run; older runs stop
-        self.delivered = threading.Event()  # clear while a frame is on its way to the page
-        self.delivered.set()
+        self.idle = threading.Event()   # clear while a run (train_epochs) is going on
+        self.idle.set()
+        self.ended_by = None            # how the last run ended: "epochs", "seconds", None
         self.history = {"epoch": [], "train": [], "test": []}
         self.lock = threading.Lock()    # a paused run may still be finishing its last epoch
         with one_thread():
@@ -188,12 +189,12 @@ class Session:
 
     def stop(self, wait: float = 0.0) -> int:
         """End the current run, if any: a run stops when it sees a newer run id. Returns
-        the new id. With `wait`, first let a frame already handed to the page get there
-        (at most `wait` seconds), so that it cannot arrive after, and over, what the
-        caller (Pause, Step, Reset) shows."""
+        the new id. With `wait`, wait (at most `wait` seconds) until the run has ended:
+        its last frame then reached the page before whatever the caller (Pause, Step,
+        Reset) shows, and cannot land on top of it."""
         self.run += 1
         if wait:
-            self.delivered.wait(wait)
+            self.idle.wait(wait)
         return self.run
 
     def matches(self, config: Config) -> bool:
@@ -269,6 +270,15 @@ def train_epochs(session: Session, epochs_per_frame: int = 2, max_epochs: int = 
     after `max_epochs` epochs or `max_seconds` seconds."""
     frame_seconds = FRAME_SECONDS if frame_seconds is None else frame_seconds
     run = session.stop()                # this run, and no other, trains from now on
+    session.idle.clear()
+    session.ended_by = None
+    try:
+        yield from _run(session, run, epochs_per_frame, max_epochs, max_seconds, frame_seconds)
+    finally:
+        session.idle.set()
+
+
+def _run(session, run, epochs_per_frame, max_epochs, max_seconds, frame_seconds):
     start = last = time.monotonic()
     done = 0
     while True:
@@ -288,13 +298,8 @@ def train_epochs(session: Session, epochs_per_frame: int = 2, max_epochs: int = 
         frame = session.frame(done, last - start, stopped)
         if session.run != run:
             return
-        # The server sends a yielded frame before it asks for the next one, so once this
-        # generator runs again the frame has reached the page's queue.
-        session.delivered.clear()
-        try:
-            yield frame
-        finally:
-            session.delivered.set()
+        session.ended_by = stopped
+        yield frame
         if stopped:
             return
 

@@ -174,23 +174,24 @@ def _num(value: float) -> str:
     return plotstyle.fmt(value, 3)
 
 
-def status_text(frame: Frame, lang: str, mode: str = "ready") -> str:
-    """One paragraph under the buttons: where training stands, and what happens next.
+def status_text(frame: Frame, lang: str) -> str:
+    """The numbers under the buttons: epoch, accuracy and loss (and this run's progress)."""
+    text = t("training_status_metrics", lang, epoch=frame.epoch,
+             train_acc=_percent(frame.train_accuracy), test_acc=_percent(frame.test_accuracy),
+             train_loss=_num(frame.train_loss), test_loss=_num(frame.test_loss))
+    if frame.run_epochs:
+        text += " · " + t("training_status_run", lang, run_epochs=frame.run_epochs,
+                          run_seconds=f"{frame.run_seconds:.1f}")
+    return text
 
-    mode: "ready" (nothing trained in this run), "running", "paused" or "step".
-    """
-    metrics = t("training_status_metrics", lang, epoch=frame.epoch,
-                train_acc=_percent(frame.train_accuracy), test_acc=_percent(frame.test_accuracy),
-                train_loss=_num(frame.train_loss), test_loss=_num(frame.test_loss))
-    limits = {"seconds": RUN_SECONDS, "epochs": RUN_EPOCHS}
-    if frame.stopped:
-        state = t(f"training_status_stopped_{frame.stopped}", lang, **limits)
-    elif mode == "running":
-        state = t("training_status_running", lang, run_epochs=frame.run_epochs,
-                  run_seconds=f"{frame.run_seconds:.1f}", **limits)
-    else:
-        state = t(f"training_status_{mode}", lang, **limits)
-    return f"{metrics}\n\n{state}"
+
+RUN_STATES = ("ready", "running", "paused", "step", "stopped_epochs", "stopped_seconds")
+
+
+def run_text(lang: str, state: str, epoch: int = 0) -> str:
+    """What training is doing, and what the buttons do now: one of RUN_STATES."""
+    return t(f"training_status_{state}", lang, epoch=epoch, seconds=RUN_SECONDS,
+             epochs=RUN_EPOCHS)
 
 
 # --- one step in numbers ----------------------------------------------------------------

@@ -186,6 +186,9 @@ def test_figures_are_labelled_in_the_visitors_language():
         assert all(f.layout.height for f in (boundary, loss, neurons))
         assert not boundary.layout.template.to_plotly_json()   # no 7 KB default template
     assert "Época 0" in figs.status_text(frame, "es") and "Epoch 0" in figs.status_text(frame, "en")
+    for state in figs.RUN_STATES:
+        assert figs.run_text("es", state, 7) != figs.run_text("en", state, 7)
+    assert "época 7" in figs.run_text("es", "paused", 7)
 
 
 def test_lesson_states_the_run_limits():
@@ -215,22 +218,23 @@ def own_client(app_url):
 
 def test_api_show_step_train_pause_resume_reset(own_client):
     c = own_client
-    status, boundary, loss, neurons = c.predict(*ARGS.values(), "en", api_name="/training_show")
-    assert epoch_of(status) == 0 and "Ready" in status and boundary["type"] == "plotly"
-    status, *_ = c.predict(*ARGS.values(), "es", api_name="/training_step")
-    assert epoch_of(status) == 1 and "Una época más" in status
+    status, boundary, loss, neurons, state = c.predict(*ARGS.values(), "en",
+                                                       api_name="/training_show")
+    assert epoch_of(status) == 0 and "Ready" in state and boundary["type"] == "plotly"
+    status, *_, state = c.predict(*ARGS.values(), "es", api_name="/training_step")
+    assert epoch_of(status) == 1 and "Una época más" in state
     job = c.submit(*ARGS.values(), 5, "en", api_name="/training_train")
     while len(job.outputs()) < 3 and not job.done():
         pass
     epochs = [epoch_of(out[0]) for out in job.outputs()]
-    assert epochs[:3] == sorted(epochs[:3]) and epochs[0] > 1 and "Training…" in job.outputs()[0][0]
-    paused, *_ = c.predict("en", api_name="/training_pause")
-    assert "Paused" in paused
-    stopped_at = epoch_of(paused)
+    assert epochs[:3] == sorted(epochs[:3]) and epochs[0] > 1 and "this run" in job.outputs()[0][0]
+    status, *_, state = c.predict("en", api_name="/training_pause")
+    assert "Paused at epoch" in state
+    stopped_at = epoch_of(status)
     status, *_ = c.predict(*ARGS.values(), "en", api_name="/training_step")
-    assert epoch_of(status) > stopped_at >= epochs[2]             # the network was kept
-    status, *_ = c.predict(*ARGS.values(), "en", api_name="/training_reset")
-    assert epoch_of(status) == 0
+    assert epoch_of(status) == stopped_at + 1 and stopped_at >= epochs[2]   # the network was kept
+    status, *_, state = c.predict(*ARGS.values(), "en", api_name="/training_reset")
+    assert epoch_of(status) == 0 and "Ready" in state
 
 
 def test_api_code_and_backprop(client):
@@ -275,8 +279,8 @@ def test_browser_train_streams_then_pause(page_in, lang, monkeypatch):
     page = page_in(lang, tab="training")
     if not page.locator("#training-status").is_visible():      # the ?tab= load was slow
         page.get_by_role("tab", name=t("tab_training", lang)).click()
-    status = page.locator("#training-status")
-    status.get_by_text(t("training_status_ready", lang, seconds=0, epochs=0)[:5]).wait_for(
+    status, state = page.locator("#training-status"), page.locator("#training-run-state")
+    state.get_by_text(t("training_status_ready", lang, seconds=0, epochs=0)[:5]).wait_for(
         timeout=20_000)
     assert t("training_loss_axis", lang) in page.locator("#training-loss").inner_text()
     page.evaluate(WATCH_EPOCHS)
@@ -286,7 +290,9 @@ def test_browser_train_streams_then_pause(page_in, lang, monkeypatch):
     seen = [e for e in page.evaluate("window.epochsSeen") if e > 0]
     assert seen == sorted(seen) and seen[-1] > seen[0]
     page.locator("#training-pause").click()
-    status.get_by_text(t("training_status_paused", lang)[:8]).wait_for(timeout=20_000)
+    state.get_by_text(t("training_status_paused", lang, epoch=0)[:8]).wait_for(timeout=20_000)
+    paused_at = int(re.search(r"\d+", state.inner_text()).group())
+    assert paused_at == epoch_of(status.inner_text()) >= seen[-1]   # one picture, up to date
     boundary = page.locator("#training-boundary").inner_text()
     assert t("training_boundary_title", lang, epoch=0).split("·")[0].strip() in boundary
     assert t("training_layer_n", lang, n=2) in page.locator("#training-neurons").inner_text()
