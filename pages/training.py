@@ -358,6 +358,7 @@ def build(lang: gr.Component) -> gr.Tab:
         gr.Markdown(I18N("training_export_lesson"))
         listing = gr.Code(training.export_code(DEFAULT, "es"), language="python",
                           label=I18N("training_code_label"), interactive=False, max_lines=40,
+                          show_line_numbers=False,
                           elem_id="training-code")
         gr.on([lang.change, *[c.change for c in controls]], code, [*controls, lang], listing,
               api_name="training_code", trigger_mode="always_last", show_progress="hidden",
