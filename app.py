@@ -7,6 +7,7 @@ Host and port also come from GRADIO_SERVER_NAME / GRADIO_SERVER_PORT.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 
 import gradio as gr
@@ -14,7 +15,7 @@ import gradio as gr
 from pages import (attention, chat, diffusion, embeddings, gan, generation, models, neuron,
                    tokens, training, transformer, vae)
 from pages.common import I18N
-from playground.i18n import normalize
+from playground.i18n import LANGS, normalize, t
 
 # In the course's order; the Models panel last.
 PAGES = [neuron, training, tokens, embeddings, attention, transformer, generation, chat,
@@ -25,11 +26,35 @@ TAB_IDS = [page.TAB_ID for page in PAGES]
 # browser's language. LOCALE_JS switches it to the visitor's choice through the library's own
 # `changeLocale` (exported by Gradio's core module, already loaded by the page); if that is
 # ever missing, it falls back to reloading the page with ?lang=..., which the load event reads.
+#
+# Gradio translates a tab's name only while that tab is mounted: after a switch, the names
+# of tabs not yet opened stay in the language the page started in. So the tab bar (and its
+# hidden copy and its overflow menu) is watched, and every tab name put in the chosen language.
+TAB_NAMES = {lang: {t(f"tab_{page_id}", other): t(f"tab_{page_id}", lang)
+                    for page_id in TAB_IDS for other in LANGS} for lang in LANGS}
 LOCALE_JS = """
+function nameTabs() {
+  const names = (""" + json.dumps(TAB_NAMES, ensure_ascii=False) + """)[window.genaiLang] || {};
+  for (const button of document.querySelectorAll("#tabs .tab-wrapper button")) {
+    for (const node of button.childNodes) {
+      const name = node.nodeType === Node.TEXT_NODE ? names[node.data.trim()] : undefined;
+      if (name !== undefined && node.data.trim() !== name) node.data = node.data.replace(node.data.trim(), name);
+    }
+  }
+}
+function watchTabNames() {
+  const bar = document.querySelector("#tabs .tab-wrapper");
+  if (!bar || window.genaiTabWatcher) return;
+  window.genaiTabWatcher = new MutationObserver(nameTabs);
+  window.genaiTabWatcher.observe(bar, {childList: true, subtree: true, characterData: true});
+}
 async function setLocale(lang, reloadIfMissing) {
   const url = new URL(window.location.href);
   url.searchParams.set("lang", lang);
   window.history.replaceState(null, "", url.toString());
+  window.genaiLang = lang;
+  watchTabNames();
+  nameTabs();
   const core = performance.getEntriesByType("resource").map((e) => e.name)
     .find((name) => /\\/assets\\/core-[\\w-]+\\.js$/.test(name));
   try {

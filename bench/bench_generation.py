@@ -6,7 +6,11 @@ The app is launched in-process (as tests/conftest.py does) and called through gr
 
 1. A temperature change: /next_token_redraw with a new temperature each call, the prompt's
    scores cached (the model does not run): median and p95 (target median <= 30 ms).
-   For scale, /next_token on a new prompt (one forward pass) once.
+   Beside it, to tell the app from the transport: /neuron through the same client (a
+   handler of a few ms: the client's own floor), the same redraw over plain HTTP (Gradio's
+   /call API with httpx, as tests/test_bad_input.py calls it), and the handler in-process
+   (validation, stages, both figures and their JSON). For scale, /next_token on a new
+   prompt (one forward pass) once.
 2. Streaming: /generate_stream's tokens per second (submit to last token, read by the
    client) against plain `model.generate` on the same weights and settings, alternated in
    the same run, median of the runs each (target ratio >= 1.0).
@@ -66,6 +70,48 @@ def bench_temperature(client, prompt: str, calls: int):
     return first, forward, times
 
 
+def median_ms(fn, calls: int) -> tuple[float, float]:
+    times = []
+    for i in range(calls):
+        t0 = time.perf_counter()
+        fn(i)
+        times.append(time.perf_counter() - t0)
+    return 1000 * statistics.median(times), 1000 * percentile(times, 95)
+
+
+def http_call(url: str, api_name: str, args: list) -> None:
+    """One call through Gradio's HTTP API: POST the inputs, read the event stream to the end."""
+    import httpx
+
+    endpoint = f"{url.rstrip('/')}/gradio_api/call/{api_name}"
+    event_id = httpx.post(endpoint, json={"data": args}, timeout=60).json()["event_id"]
+    with httpx.stream("GET", f"{endpoint}/{event_id}", timeout=60) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("event:") and line.split(":", 1)[1].strip() in ("complete", "error"):
+                break
+
+
+def bench_baselines(client, url: str, prompt: str, calls: int):
+    import gradio as gr
+
+    from pages import generation as page
+    from playground.generation import Steps
+
+    neuron = median_ms(lambda i: client.predict(1, 3, 2, 0, 0, 0, 0, 1, "relu", "en",
+                                                api_name="/neuron"), calls)
+    http = median_ms(lambda i: http_call(url, "next_token_redraw",
+                                         [prompt, round(0.05 + (i % 60) * 0.05, 2), 50, 0.95, "es"]),
+                     calls)
+    plot = gr.Plot()
+
+    def in_process(i):
+        out = page.show(prompt, round(0.05 + (i % 60) * 0.05, 2), 50, 0.95, Steps(prompt), "es")
+        plot.postprocess(out[1])
+        plot.postprocess(out[2])
+
+    return neuron, http, median_ms(in_process, calls)
+
+
 def stream_rate(client, prompt: str, tokens: int, seed: int) -> tuple[float, int]:
     t0 = time.perf_counter()
     job = client.submit(prompt, tokens, SETTINGS["temperature"], SETTINGS["top_k"], SETTINGS["top_p"],
@@ -112,6 +158,10 @@ def main():
         print(f"/next_token_redraw (temperature change, scores cached), {args.calls} calls: median "
               f"{1000 * statistics.median(times):.1f} ms, p95 {1000 * percentile(times, 95):.1f} ms"
               f"  [target median <= 30 ms]")
+        neuron, http, handler = bench_baselines(client, demo.local_url, prompt, args.calls)
+        print(f"  beside it: /neuron through the same client median {neuron[0]:.1f} ms (p95 "
+              f"{neuron[1]:.1f}); /next_token_redraw over plain HTTP median {http[0]:.1f} ms (p95 "
+              f"{http[1]:.1f}); its handler in-process, figures serialised: median {handler[0]:.1f} ms")
 
         prompt = generation.PROMPTS["en"]
         generate_rate(prompt, 8, 0)                                         # warm up

@@ -47,6 +47,25 @@ def test_language_switch_changes_static_and_computed_text(page_in):
         "() => document.querySelector('#neuron-curve').textContent.includes('weighted sum')",
         timeout=10_000)
     assert "lang=en" in page.url
+    # Every tab's name too, those of tabs never opened included (Gradio alone leaves them
+    # in the language the page started in).
+    names = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#tabs .tab-container.visually-hidden button'))"
+        ".map(b => b.textContent.trim())")
+    assert names == [t(f"tab_{tab_id}", "en") for tab_id in app.TAB_IDS]
+    page.locator("#lang-switch").get_by_text("ES", exact=True).click()
+    page.wait_for_function("() => document.querySelector('#app-title').textContent.includes('Laboratorio')",
+                           timeout=10_000)
+    visible = page.get_by_role("tab")
+    expect(visible.first).to_have_text(t("tab_neuron", "es"))
+    assert visible.all_inner_texts() == [t(f"tab_{tab_id}", "es") for tab_id in app.TAB_IDS][:visible.count()]
+
+
+def test_tab_names_follow_a_link_language_not_the_browser(page_in):
+    page = page_in("en", locale="es-ES")
+    expect(page.get_by_role("tab").nth(1)).to_have_text(t(f"tab_{app.TAB_IDS[1]}", "en"), timeout=10_000)
+    names = page.get_by_role("tab").all_inner_texts()
+    assert names == [t(f"tab_{tab_id}", "en") for tab_id in app.TAB_IDS][:len(names)] and len(names) >= 4
 
 
 def test_browser_language_is_the_default(page_in):

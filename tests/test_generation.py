@@ -238,13 +238,14 @@ def test_browser_generation_journey(page_in, lang):
     page.wait_for_function(f"() => document.querySelector('{title}')?.textContent.includes('greedy')",
                            timeout=15_000)
     assert "greedy" in page.locator("#generation-summary").inner_text()
-    # Two tokens step by step.
-    for n in (1, 2):
+    # Two tokens step by step (in one language: the API tests cover the rest).
+    for n in (1, 2) if lang == "es" else ():
         page.locator("#generation-step-sample").click()
         page.wait_for_function(
             f"() => document.querySelectorAll('#generation-chips .tok[data-p]').length === {n}",
             timeout=30_000)
-    assert "ln P" in page.locator("#generation-sequence").inner_text()
+    if lang == "es":
+        assert "ln P" in page.locator("#generation-sequence").inner_text()
     # Streaming: tokens arrive, then Stop.
     tokens = page.locator("#generation-max-tokens input[type=number]")
     tokens.fill("300")

@@ -395,7 +395,13 @@ def test_browser_gan_trains_live(page_in, lang):
         raise
     text = page.locator("#gan-plot").inner_text()
     assert t("gan_loss_d", lang) in text and t("gan_fake", lang) in text
-    page.wait_for_selector("#gan-samples .hm image", timeout=30_000)
+    # The image GAN's grid is drawn too: its heatmap image and its title in this language
+    # (Playwright calls the SVG <image> of a plotly heatmap hidden, so count it instead).
+    title = t("gan_samples_title", lang, seed=0)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#gan-samples .hm image').length === 1 && "
+        f"(document.querySelector('#gan-samples .gtitle')?.textContent || '') === {json.dumps(title)}",
+        timeout=30_000)
     screenshot(page, f"gan-training-{lang}")
 
 
