@@ -5,14 +5,16 @@ import time
 
 import gradio as gr
 
-from playground import gan2d, gan_images, validate
+from playground import gan2d, gan_images, pacing, validate
 from pages.common import I18N, LIGHT, Dropdown, Radio, Slider, guard
 from pages.vae import URL_TAB_JS, _app_of
 
 TAB_ID = "gan"
-STEPS_PER_FRAME = 5          # generator steps between two frames
-FRAMES = 200                 # one press of Train: 1,000 generator steps, then press again
-MIN_FRAME_S = 0.05           # at most 20 frames a second
+STEPS_PER_SECOND = 100       # generator steps, whatever the frame rate
+STEPS_PER_RUN = 1000         # one press of Train: 1,000 generator steps, then press again
+MIN_FRAME_S = pacing.frame_seconds()      # what a browser can draw (playground/pacing.py)
+STEPS_PER_FRAME = max(1, round(STEPS_PER_SECOND * MIN_FRAME_S))
+FRAMES = STEPS_PER_RUN // STEPS_PER_FRAME
 # Its own slots: the Training tab's streams use the shared "training" ones.
 LIVE = {"concurrency_limit": 2, "concurrency_id": "gan_live"}
 

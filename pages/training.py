@@ -17,6 +17,7 @@ LEARNING_RATES = [0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 REG_RATES = [0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 MAX_POINTS = 1000
 MAX_SPEED = 25          # epochs per frame
+DEFAULT_SPEED = max(1, round(25 * training.FRAME_SECONDS))   # ~25 epochs a second
 STEP_LIMIT = 5.0        # the step-in-numbers sliders span [-STEP_LIMIT, STEP_LIMIT]
 NEURONS_EVERY = 3       # while training, redraw the hidden neurons' pictures every 3rd frame:
                         # the browser's work per frame is mostly redrawing plots
@@ -263,7 +264,7 @@ def _live_section(lang):
                     batch = Slider(1, datasets2d.train_size(DEFAULT.n_points, DEFAULT.test_fraction),
                                    value=DEFAULT.batch_size, step=1, label=I18N("training_batch"),
                                    elem_id="training-batch")
-                    speed = Slider(1, MAX_SPEED, value=2, step=1, label=I18N("training_speed"),
+                    speed = Slider(1, MAX_SPEED, value=DEFAULT_SPEED, step=1, label=I18N("training_speed"),
                                    elem_id="training-speed")
                 with gr.Column(min_width=220):
                     regularization = Radio([(I18N(f"training_reg_{k}"), k)

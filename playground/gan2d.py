@@ -144,8 +144,8 @@ def frame_figure(run: GanRun, real: np.ndarray, lang: str) -> "plotstyle.go.Figu
     data = [
         {"type": "heatmap", "x": axis, "y": axis, "z": verdict, "zmin": 0, "zmax": 1,
          "colorscale": [[0, "#f4a582"], [0.5, "#f7f7f7"], [1, "#92c5de"]], "showscale": True,
-         "colorbar": {"title": {"text": t("gan_verdict", lang), "side": "right"}, "x": 0.53,
-                      "len": 0.9, "thickness": 14}, "hoverinfo": "skip"},
+         "colorbar": {"title": {"text": t("gan_verdict", lang), "side": "right"}, "x": 0.52,
+                      "xanchor": "left", "len": 0.9, "thickness": 14}, "hoverinfo": "skip"},
         {"type": "scatter", "x": real[:, 0], "y": real[:, 1], "mode": "markers",
          "name": t("gan_real", lang), "marker": {"size": 6, "color": "#1a9641", "opacity": 0.7}},
         {"type": "scatter", "x": fake[:, 0], "y": fake[:, 1], "mode": "markers",
@@ -158,13 +158,15 @@ def frame_figure(run: GanRun, real: np.ndarray, lang: str) -> "plotstyle.go.Figu
     layout = plotstyle.base_layout(t("gan_frame_title", lang, step=run.step), height=560)
     layout["xaxis"].update(domain=[0, 0.5], range=[-EXTENT, EXTENT], title={"text": "x₁"})
     layout["yaxis"].update(range=[-EXTENT, EXTENT], title={"text": "x₂"}, scaleanchor="x")
-    layout["xaxis2"] = {**plotstyle.AXIS, "domain": [0.64, 1], "anchor": "y2",
+    layout["xaxis2"] = {**plotstyle.AXIS, "domain": [0.74, 1], "anchor": "y2",
                         "title": {"text": t("gan_steps", lang)}}
     layout["yaxis2"] = {**plotstyle.AXIS, "anchor": "x2", "title": {"text": t("gan_loss", lang)},
                         "rangemode": "tozero"}
-    layout["legend"] = {"orientation": "h", "y": -0.14, "x": 0, "yanchor": "top"}
+    layout["legend"] = {"orientation": "h", "y": -0.17, "x": 0, "yanchor": "top"}
     layout["margin"] = {"l": 60, "r": 20, "t": 60, "b": 90}
     layout["uirevision"] = "gan"                                 # keep zoom between frames
+    for axis in ("xaxis", "yaxis", "xaxis2", "yaxis2"):
+        layout[axis]["automargin"] = False      # a browser redraws ~10 frames a second: no relayout passes
     return plotstyle.figure(data, layout)
 
 

@@ -39,8 +39,12 @@ def base_layout(title: str, x: str | None = None, y: str | None = None,
 
 
 def figure(data: list[dict], layout: dict) -> go.Figure:
-    """A go.Figure from plain dicts, skipping plotly's slow validation."""
-    return go.Figure({"data": data, "layout": layout}, _validate=False)
+    """A go.Figure from plain dicts, skipping plotly's slow validation.
+
+    Without a template of its own, plotly would attach its default one: ~7 KB of JSON with
+    every figure, and 1 ms to serialise, for styles `base_layout` sets by hand anyway.
+    """
+    return go.Figure({"data": data, "layout": {"template": {}, **layout}}, _validate=False)
 
 
 def layout(fig: go.Figure, title: str, x: str | None = None, y: str | None = None,

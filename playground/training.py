@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import datasets2d
+from . import datasets2d, pacing
 from .i18n import t
 
 # torch is imported where it is used: importing the app stays fast (torch takes seconds).
@@ -34,7 +34,7 @@ MAX_NEURONS = 8
 
 RUN_SECONDS = 30        # one press of Train runs at most this long (the queue has 2 slots) ...
 RUN_EPOCHS = 1000       # ... or this many epochs, whichever comes first
-FRAME_SECONDS = 1 / 12  # at most ~12 frames per second: smooth, and spares the 2 shared cores
+FRAME_SECONDS = pacing.frame_seconds()   # what a browser can draw (playground/pacing.py)
 TRAIN_BUDGET = 0.06     # seconds of training between two frames, at most (always >= 1 epoch)
 GRID = 60               # the decision boundary is drawn on a GRID x GRID grid
 NEURON_GRID = 20        # each hidden neuron's picture is NEURON_GRID x NEURON_GRID

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from playground import diffusion, diffusion2d, fashion, gan2d, gan_images, generative_models as gm, vae
+from pages import gan as gan_page
 from playground.i18n import t
 from tests.conftest import screenshot
 
@@ -380,8 +381,20 @@ def test_api_vae(client):
 # --- browser ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_browser_gan_trains_live(page_in, lang):
+def test_browser_gan_trains_live(page_in, lang, monkeypatch):
+    # Headless, software-rendered Chromium draws a GAN frame in ~0.4 s on this 2-core machine
+    # (playground/pacing.py): a frame a second here, so that Stop stays clickable.
+    monkeypatch.setattr(gan_page, "MIN_FRAME_S", 1.0)
     page = page_in(lang, tab="gan")
+    # The image GAN's grid, drawn when the tab opens: its heatmap image and its title in this
+    # language (Playwright calls the SVG <image> of a plotly heatmap hidden, so count it).
+    title = t("gan_samples_title", lang, seed=0)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#gan-samples .hm image').length === 1 && "
+        f"(document.querySelector('#gan-samples .gtitle')?.textContent || '') === {json.dumps(title)}",
+        timeout=30_000)
+    # The 2D GAN: train, see frames stream in, stop (a browser busy drawing 20 frames a
+    # second answers slowly, so the frame is read after Stop).
     page.locator("#gan-target").get_by_text(t("gan_target_gaussians", lang)).click()
     page.wait_for_timeout(500)
     page.locator("#gan-train").click()
@@ -393,15 +406,10 @@ def test_browser_gan_trains_live(page_in, lang):
     except Exception:
         screenshot(page, f"gan-training-failed-{lang}")
         raise
-    text = page.locator("#gan-plot").inner_text()
+    page.locator("#gan-stop").click()
+    page.wait_for_timeout(1000)
+    text = page.locator("#gan-plot").inner_text(timeout=60_000)
     assert t("gan_loss_d", lang) in text and t("gan_fake", lang) in text
-    # The image GAN's grid is drawn too: its heatmap image and its title in this language
-    # (Playwright calls the SVG <image> of a plotly heatmap hidden, so count it instead).
-    title = t("gan_samples_title", lang, seed=0)
-    page.wait_for_function(
-        "() => document.querySelectorAll('#gan-samples .hm image').length === 1 && "
-        f"(document.querySelector('#gan-samples .gtitle')?.textContent || '') === {json.dumps(title)}",
-        timeout=30_000)
     screenshot(page, f"gan-training-{lang}")
 
 
