@@ -30,6 +30,7 @@ TAB_IDS = [page.TAB_ID for page in PAGES]
 # Gradio translates a tab's name only while that tab is mounted: after a switch, the names
 # of tabs not yet opened stay in the language the page started in. So the tab bar (and its
 # hidden copy and its overflow menu) is watched, and every tab name put in the chosen language.
+TAB_LABELS = {lang: {page_id: t(f"tab_{page_id}", lang) for page_id in TAB_IDS} for lang in LANGS}
 TAB_NAMES = {lang: {t(f"tab_{page_id}", other): t(f"tab_{page_id}", lang)
                     for page_id in TAB_IDS for other in LANGS} for lang in LANGS}
 LOCALE_JS = """
@@ -73,7 +74,28 @@ LOAD_JS = "async (lang, tab) => {" + LOCALE_JS + """
   let chosen = (params.get("lang") || navigator.language || "es").slice(0, 2).toLowerCase();
   if (chosen !== "es" && chosen !== "en") chosen = "en";
   await setLocale(chosen, false);
-  return [chosen, params.get("tab") || ""];
+  const asked = params.get("tab") || "";
+  // The server selects the tab (start); should that answer be lost in a slow first load,
+  // click the tab's own button (in the bar, or in its overflow menu) for a few seconds.
+  const name = ((""" + json.dumps(TAB_LABELS, ensure_ascii=False) + """)[chosen] || {})[asked];
+  const deadline = Date.now() + 8000;
+  const ensureTab = () => {
+    const selected = document.querySelector("#tabs [role=tab][aria-selected=true]");
+    if (!asked || Date.now() > deadline) return;
+    if (selected?.dataset.tabId === asked) {          // and the address bar says so
+      const url = new URL(window.location.href);
+      url.searchParams.set("tab", asked);
+      window.history.replaceState(null, "", url.toString());
+      return;
+    }
+    const button = document.querySelector(`#tabs [role=tab][data-tab-id="${asked}"]`) ||
+      Array.from(document.querySelectorAll("#tabs .overflow-dropdown button"))
+        .find((b) => b.textContent.trim() === name);
+    if (button) button.click();
+    setTimeout(ensureTab, 1000);
+  };
+  setTimeout(ensureTab, 1500);
+  return [chosen, asked];
 }"""
 
 # The visible ES / EN switch: switch the static strings now; the events listening to the

@@ -3,6 +3,8 @@
 Screenshots of every tab in both languages land in tests/screenshots/ (ignored by git):
 open them and look.
 """
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -79,5 +81,7 @@ def test_every_tab_opens_from_its_link_and_is_screenshotted(page_in, lang, tab_i
     page = page_in(lang, tab=tab_id)
     expect(page.get_by_role("tab", selected=True)).to_have_text(t(f"tab_{tab_id}", lang),
                                                                 timeout=30_000)
+    # The address bar holds the link to this tab, for a teacher to copy.
+    expect(page).to_have_url(re.compile(rf"[?&]tab={tab_id}(&|$)"), timeout=15_000)
     page.wait_for_timeout(1500)                                  # let the plots draw
     screenshot(page, f"tab-{tab_id}-{lang}")
