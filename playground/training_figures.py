@@ -26,12 +26,6 @@ def _axis_range(extent: float) -> list[float]:
     return [-extent, extent]
 
 
-def _figure(traces: list[dict], layout: dict) -> go.Figure:
-    """plotstyle.figure with an empty template: otherwise plotly.py adds its default
-    template (~7 KB of JSON) to every frame."""
-    return plotstyle.figure(traces, {**layout, "template": {}})
-
-
 def _f4(values) -> dict:
     """An array as plotly.js's typed-array spec (float32, base64): about a quarter of the
     size of a JSON list, for the frames streamed while training."""
@@ -85,7 +79,7 @@ def boundary_figure(frame: Frame, lang: str) -> go.Figure:
     layout["yaxis"].update(range=_axis_range(extent), scaleanchor="x", constrain="domain")
     layout["legend"].update(x=0.0, xanchor="left", y=-0.12, yanchor="top")
     layout["margin"] = {"l": 60, "r": 20, "t": 70, "b": 90}
-    return _figure(traces, layout)
+    return plotstyle.figure(traces, layout)
 
 
 def _thin(values: list, n: int) -> np.ndarray:
@@ -114,7 +108,7 @@ def loss_figure(frame: Frame, lang: str) -> go.Figure:
     layout["xaxis"]["rangemode"] = "tozero"
     layout["legend"] = {"x": 0.98, "xanchor": "right", "y": 0.98, "yanchor": "top",
                         "bgcolor": "rgba(255,255,255,0.8)"}
-    return _figure(traces, layout)
+    return plotstyle.figure(traces, layout)
 
 
 def neurons_figure(frame: Frame, lang: str) -> go.Figure:
@@ -159,7 +153,7 @@ def neurons_figure(frame: Frame, lang: str) -> go.Figure:
     layout["title"].update(y=0.98, yanchor="top")
     layout["margin"] = {"l": 90, "r": 20, "t": 100, "b": 20}
     layout["shapes"] = strips
-    return _figure([trace], layout)
+    return plotstyle.figure([trace], layout)
 
 
 def figures(frame: Frame, lang: str) -> tuple:
@@ -313,4 +307,4 @@ def step_figure(step: Step, lang: str) -> go.Figure:
     layout["yaxis"] = {**hidden, "range": [-0.62, 1.62]}
     layout.update(shapes=shapes, annotations=notes, showlegend=False)
     layout["margin"] = {"l": 10, "r": 10, "t": 60, "b": 10}
-    return _figure(traces, layout)
+    return plotstyle.figure(traces, layout)
