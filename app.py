@@ -31,11 +31,12 @@ TAB_IDS = [page.TAB_ID for page in PAGES]
 # of tabs not yet opened stay in the language the page started in. So the tab bar (and its
 # hidden copy and its overflow menu) is watched, and every tab name put in the chosen language.
 TAB_LABELS = {lang: {page_id: t(f"tab_{page_id}", lang) for page_id in TAB_IDS} for lang in LANGS}
-TAB_NAMES = {lang: {t(f"tab_{page_id}", other): t(f"tab_{page_id}", lang)
-                    for page_id in TAB_IDS for other in LANGS} for lang in LANGS}
 LOCALE_JS = """
 function nameTabs() {
-  const names = (""" + json.dumps(TAB_NAMES, ensure_ascii=False) + """)[window.genaiLang] || {};
+  const labels = """ + json.dumps(TAB_LABELS, ensure_ascii=False) + """;
+  const names = {};                     // a tab's name in any language -> in the chosen one
+  for (const other of Object.values(labels))
+    for (const [id, name] of Object.entries(other)) names[name] = (labels[window.genaiLang] || other)[id];
   for (const button of document.querySelectorAll("#tabs .tab-wrapper button")) {
     for (const node of button.childNodes) {
       const name = node.nodeType === Node.TEXT_NODE ? names[node.data.trim()] : undefined;

@@ -17,7 +17,8 @@ LEARNING_RATES = [0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 REG_RATES = [0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 MAX_POINTS = 1000
 MAX_SPEED = 25          # epochs per frame
-DEFAULT_SPEED = max(1, round(25 * training.FRAME_SECONDS))   # ~25 epochs a second
+EPOCHS_PER_SECOND = 25  # the default speed, whatever the frame rate (playground/pacing.py)
+DEFAULT_SPEED = max(1, round(EPOCHS_PER_SECOND * training.FRAME_SECONDS))
 STEP_LIMIT = 5.0        # the step-in-numbers sliders span [-STEP_LIMIT, STEP_LIMIT]
 NEURONS_EVERY = 3       # while training, redraw the hidden neurons' pictures every 3rd frame:
                         # the browser's work per frame is mostly redrawing plots

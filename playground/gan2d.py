@@ -166,7 +166,7 @@ def frame_figure(run: GanRun, real: np.ndarray, lang: str) -> "plotstyle.go.Figu
     layout["margin"] = {"l": 60, "r": 20, "t": 60, "b": 90}
     layout["uirevision"] = "gan"                                 # keep zoom between frames
     for axis in ("xaxis", "yaxis", "xaxis2", "yaxis2"):
-        layout[axis]["automargin"] = False      # a browser redraws ~10 frames a second: no relayout passes
+        layout[axis]["automargin"] = False      # redrawn for every streamed frame: no relayout passes
     return plotstyle.figure(data, layout)
 
 
