@@ -1,8 +1,6 @@
 """The GAN tab: a generator and a discriminator competing on a 2D shape, live (GAN Lab style)."""
 from __future__ import annotations
 
-import time
-
 import gradio as gr
 
 from playground import gan2d, gan_images, pacing, validate
@@ -12,9 +10,7 @@ from pages.vae import URL_TAB_JS, _app_of
 TAB_ID = "gan"
 STEPS_PER_SECOND = 100       # generator steps, whatever the frame rate
 STEPS_PER_RUN = 1000         # one press of Train: 1,000 generator steps, then press again
-MIN_FRAME_S = pacing.frame_seconds()      # what a browser can draw (playground/pacing.py)
-STEPS_PER_FRAME = max(1, round(STEPS_PER_SECOND * MIN_FRAME_S))
-FRAMES = STEPS_PER_RUN // STEPS_PER_FRAME
+MIN_FRAME_S = pacing.frame_seconds()      # at most GENAI_STREAM_FPS frames a second
 # Its own slots: the Training tab's streams use the shared "training" ones.
 LIVE = {"concurrency_limit": 2, "concurrency_id": "gan_live"}
 
@@ -35,16 +31,20 @@ def _run(state, target, lr_g, lr_d):
 
 @guard
 def train(state, target, lr_g, lr_d, d_steps, lang):
-    """Handler of `gan_train`: stream frames of training, resuming the visitor's run."""
+    """Handler of `gan_train`: stream frames of training, resuming the visitor's run, as fast
+    as the visitor's page draws them (playground/pacing.py)."""
     target, lr_g, lr_d, d_steps = _inputs(target, lr_g, lr_d, d_steps)
     run = _run(state, target, lr_g, lr_d)
-    last = 0.0
-    for fig in gan2d.train_frames(run, d_steps, STEPS_PER_FRAME, FRAMES, lang):
-        wait = MIN_FRAME_S - (time.perf_counter() - last)
-        if wait > 0:
-            time.sleep(wait)
-        last = time.perf_counter()
+    run.pacer.start()
+    for fig in gan2d.train_frames(run, d_steps, STEPS_PER_RUN, STEPS_PER_SECOND, lang):
+        run.pacer.wait(MIN_FRAME_S)
         yield fig, run
+
+
+def drawn(state):
+    """The page drew a frame (the plot changed): the stream may send the next one."""
+    if isinstance(state, gan2d.GanRun):
+        state.pacer.ack()
 
 
 @guard
@@ -111,6 +111,7 @@ def build(lang: gr.Component) -> gr.Tab:
         training = start.click(train, [run, target, lr_g, lr_d, d_steps, lang], [plot, run],
                                api_name="gan_train", show_progress="hidden", **LIVE)
         stop.click(None, None, None, cancels=[training], api_visibility="private")
+        plot.change(drawn, run, None, queue=False, api_visibility="private", show_progress="hidden")
         redraw = [target.change, lang.change, tab.select]
         gr.on(redraw, show, [run, target, lang], [plot, run], api_name="gan_show",
               show_progress="hidden", **LIGHT)

@@ -90,13 +90,26 @@ def training_started_js() -> str:
     return f"(lang) => ({json.dumps(texts, ensure_ascii=False)})[lang] || ''"
 
 
+def drawn(session):
+    """The page drew a frame (the boundary changed): the stream may send the next one."""
+    if isinstance(session, training.Session):
+        session.pacer.ack()
+
+
 @guard
 def run_ended(session, lang):
-    """After a run: it stopped at its limit, or it was paused."""
-    if session is None or session.epoch == 0:
-        return figs.run_text(lang, "ready")
-    state = f"stopped_{session.ended_by}" if session.ended_by else "paused"
-    return figs.run_text(lang, state, session.epoch)
+    """After a run (it stopped at its limit, or Pause, Step or Reset ended it): the picture
+    of the network at rest, and the run state. The page applies a stream's frames in order,
+    but separately from other events' answers: frames still queued in a slow browser when
+    Pause answers are drawn after that answer. This event comes after the stream's last
+    frame, so what stays on screen is the network as it is."""
+    if session is None:
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), figs.run_text(lang, "ready")
+    if session.ended_by:                # it stopped by itself: its last frame is the picture
+        return (gr.skip(),) * 4 + (figs.run_text(lang, f"stopped_{session.ended_by}",
+                                                 session.epoch),)
+    state = "ready" if session.epoch == 0 else "paused"
+    return _still(session, lang, state)[1:]     # the session itself is Reset's to replace
 
 
 @guard
@@ -283,16 +296,18 @@ def _live_section(lang):
     layers.change(show_layers, layers, neurons, queue=False, api_visibility="private")
     gr.on([n_points.change, test_percent.change], batch_limit, [n_points, test_percent, batch],
           batch, queue=False, api_visibility="private")
-    # The train event alone writes the picture while it runs. What training is doing (run
-    # state) is a line of its own, written by the other buttons: the end of a stream can
-    # never land on top of what Pause says.
+    # The train event alone writes the picture while it runs; Pause, Step and Reset answer
+    # at once, and the end of the run (run_ended) draws the network at rest once more after
+    # the stream's last frame. What training is doing (run state) is a line of its own.
     running = train_btn.click(train, [session, *controls, speed, lang], picture,
                               api_name="training_train", show_progress="hidden", **TRAINING)
     train_btn.click(None, lang, run_state, js=training_started_js(), api_visibility="private",
                     show_progress="hidden")
-    running.then(run_ended, [session, lang], run_state, api_visibility="private",
-                 show_progress="hidden", **LIGHT)
+    boundary.change(drawn, session, None, queue=False, api_visibility="private",
+                    show_progress="hidden")
     still = [*picture, run_state]
+    running.then(run_ended, [session, lang], still[1:], api_visibility="private",
+                 show_progress="hidden", trigger_mode="always_last", **LIGHT)
     pause_btn.click(pause, [session, lang], still, cancels=[running], api_name="training_pause",
                     show_progress="hidden", **LIGHT)
     step_btn.click(step, [session, *controls, lang], still, cancels=[running],

@@ -10,6 +10,7 @@ training can stop and resume where it was.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,7 +18,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from . import plotstyle
+from . import pacing, plotstyle
 from .i18n import t
 
 # --- the target shapes --------------------------------------------------------------------------
@@ -81,6 +82,7 @@ class GanRun:
     history: list = field(default_factory=list)      # (step, loss_d, loss_g)
     rng: np.random.Generator = None
     z_fixed: torch.Tensor = None                     # the same noise drawn each frame
+    pacer: pacing.Pacer = field(default_factory=pacing.Pacer)   # frames as fast as the page draws
 
     def __post_init__(self):
         torch.manual_seed(self.seed)
@@ -170,10 +172,20 @@ def frame_figure(run: GanRun, real: np.ndarray, lang: str) -> "plotstyle.go.Figu
     return plotstyle.figure(data, layout)
 
 
-def train_frames(run: GanRun, d_steps: int, steps_per_frame: int, frames: int, lang: str):
-    """Train and yield a figure every `steps_per_frame` generator steps, `frames` times."""
+def train_frames(run: GanRun, d_steps: int, total_steps: int, steps_per_second: float,
+                 lang: str, clock=time.monotonic):
+    """Train `total_steps` generator steps and yield a figure after each slice of them. A
+    slice is as many steps as `steps_per_second` makes of the time since the previous slice
+    began (at least one, at most one second's worth): the GAN learns at the same speed
+    whether its figures are drawn five times a second or once."""
     real = target_points(run.target, 400, seed=1)
-    for _ in range(frames):
-        for _ in range(steps_per_frame):
+    done, last = 0, None
+    while done < total_steps:
+        now = clock()
+        wanted = 1 if last is None else round(steps_per_second * (now - last))
+        steps = min(total_steps - done, max(1, min(wanted, round(steps_per_second))))
+        last = now
+        for _ in range(steps):
             run.train_step(d_steps)
+        done += steps
         yield frame_figure(run, real, lang)

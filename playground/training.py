@@ -181,6 +181,7 @@ class Session:
         self.run = 0                    # the id of the latest run; older runs stop
         self.idle = threading.Event()   # clear while a run (train_epochs) is going on
         self.idle.set()
+        self.pacer = pacing.Pacer()     # frames go no faster than this visitor's page draws them
         self.ended_by = None            # how the last run ended: "epochs", "seconds", None
         self.history = {"epoch": [], "train": [], "test": []}
         self.lock = threading.Lock()    # a paused run may still be finishing its last epoch
@@ -189,9 +190,8 @@ class Session:
 
     def stop(self, wait: float = 0.0) -> int:
         """End the current run, if any: a run stops when it sees a newer run id. Returns
-        the new id. With `wait`, wait (at most `wait` seconds) until the run has ended:
-        its last frame then reached the page before whatever the caller (Pause, Step,
-        Reset) shows, and cannot land on top of it."""
+        the new id. With `wait`, wait (at most `wait` seconds) until the run has ended, so
+        that the caller (Pause, Step, Reset) shows the network as it is at rest."""
         self.run += 1
         if wait:
             self.idle.wait(wait)
@@ -271,6 +271,7 @@ def train_epochs(session: Session, epochs_per_frame: int = 2, max_epochs: int = 
     frame_seconds = FRAME_SECONDS if frame_seconds is None else frame_seconds
     run = session.stop()                # this run, and no other, trains from now on
     session.idle.clear()
+    session.pacer.start()
     session.ended_by = None
     try:
         yield from _run(session, run, epochs_per_frame, max_epochs, max_seconds, frame_seconds)
@@ -279,7 +280,7 @@ def train_epochs(session: Session, epochs_per_frame: int = 2, max_epochs: int = 
 
 
 def _run(session, run, epochs_per_frame, max_epochs, max_seconds, frame_seconds):
-    start = last = time.monotonic()
+    start = time.monotonic()
     done = 0
     while True:
         slice_start = time.monotonic()
@@ -292,10 +293,9 @@ def _run(session, run, epochs_per_frame, max_epochs, max_seconds, frame_seconds)
                 break
         now = time.monotonic()
         stopped = "epochs" if done >= max_epochs else "seconds" if now - start >= max_seconds else None
-        # Pace the frames: the consumer draws each one while this generator waits.
-        time.sleep(max(0.0, frame_seconds - (now - last)))
-        last = time.monotonic()
-        frame = session.frame(done, last - start, stopped)
+        # Pace the frames: the page draws each one while this generator waits.
+        session.pacer.wait(frame_seconds, stopped=lambda: session.run != run)
+        frame = session.frame(done, time.monotonic() - start, stopped)
         if session.run != run:
             return
         session.ended_by = stopped

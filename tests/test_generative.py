@@ -15,7 +15,6 @@ import pytest
 import torch
 
 from playground import diffusion, diffusion2d, fashion, gan2d, gan_images, generative_models as gm, vae
-from pages import gan as gan_page
 from playground.i18n import t
 from tests.conftest import screenshot
 
@@ -381,10 +380,10 @@ def test_api_vae(client):
 # --- browser ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_browser_gan_trains_live(page_in, lang, monkeypatch):
-    # Headless, software-rendered Chromium draws a GAN frame in ~0.4 s on this 2-core machine
-    # (playground/pacing.py): a frame a second here, so that Stop stays clickable.
-    monkeypatch.setattr(gan_page, "MIN_FRAME_S", 1.0)
+def test_browser_gan_trains_live(page_in, lang):
+    # Headless, software-rendered Chromium draws a GAN frame in ~0.4 s or more on this 2-core
+    # machine: the stream waits for the page to draw each frame (playground/pacing.py), so
+    # Stop stays clickable at the default rate.
     page = page_in(lang, tab="gan")
     # The image GAN's grid, drawn when the tab opens: its heatmap image and its title in this
     # language (Playwright calls the SVG <image> of a plotly heatmap hidden, so count it).
@@ -393,8 +392,7 @@ def test_browser_gan_trains_live(page_in, lang, monkeypatch):
         "() => document.querySelectorAll('#gan-samples .hm image').length === 1 && "
         f"(document.querySelector('#gan-samples .gtitle')?.textContent || '') === {json.dumps(title)}",
         timeout=30_000)
-    # The 2D GAN: train, see frames stream in, stop (a browser busy drawing 20 frames a
-    # second answers slowly, so the frame is read after Stop).
+    # The 2D GAN: train, see frames stream in, stop, read the frame.
     page.locator("#gan-target").get_by_text(t("gan_target_gaussians", lang)).click()
     page.wait_for_timeout(500)
     page.locator("#gan-train").click()

@@ -1,0 +1,75 @@
+"""Live streams go no faster than the page draws them (playground/pacing.py)."""
+import threading
+import time
+
+import pytest
+
+from playground import gan2d, pacing
+
+
+def test_a_consumer_that_never_acknowledges_is_paced_by_time_alone():
+    pacer, sent = pacing.Pacer(), []
+    for _ in range(6):
+        pacer.wait(0.05)
+        sent.append(time.monotonic())
+    gaps = [b - a for a, b in zip(sent, sent[1:])]
+    assert pacer.acks is False
+    assert gaps[0] >= pacing.FIRST_ACK_WAIT * 0.9          # one chance to acknowledge
+    assert all(0.04 <= g < 0.5 for g in gaps[1:])         # then the interval alone
+
+
+def test_a_page_that_acknowledges_is_never_more_than_one_frame_behind():
+    pacer, draw = pacing.Pacer(), 0.15
+    pacer.ack()                                 # the page drew the tab's first picture
+    pacer.start()
+    inbox, behind, done = [], [], threading.Event()
+
+    def page():                                 # draws each frame in `draw` seconds, then acks
+        while not done.is_set():
+            if inbox:
+                inbox.pop(0)
+                time.sleep(draw)
+                pacer.ack()
+            time.sleep(0.005)
+
+    threading.Thread(target=page, daemon=True).start()
+    start = time.monotonic()
+    for _ in range(6):
+        pacer.wait(0.01)
+        behind.append(pacer.sent - pacer.acked)
+        inbox.append("frame")
+    elapsed = time.monotonic() - start
+    done.set()
+    assert max(behind) == 1                     # the frame being sent, no backlog
+    # Five frames drawn before the sixth went, each followed by a rest of BREATHE x its time.
+    assert elapsed >= 5 * draw * (1 + pacing.BREATHE) * 0.9
+
+
+def test_stop_ends_a_wait_at_once():
+    pacer = pacing.Pacer()
+    pacer.ack()
+    pacer.wait(0.0)                             # a frame the page never acknowledges
+    t0 = time.monotonic()
+    pacer.wait(10.0, stopped=lambda: time.monotonic() - t0 > 0.1, ack_wait=10.0)
+    assert time.monotonic() - t0 < 1.0
+
+
+class Clock:
+    def __init__(self, step):
+        self.now, self.step = 0.0, step
+
+    def __call__(self):
+        self.now += self.step
+        return self.now
+
+
+@pytest.mark.parametrize("seconds_per_frame, slice_", [(0.2, 20), (0.5, 50), (3.0, 100)])
+def test_the_gan_learns_as_fast_whatever_the_frame_rate(seconds_per_frame, slice_):
+    """100 generator steps a second: 20 a frame at 5 frames/s, 50 at 2, and at most a
+    second's worth (100) when frames are slow; 300 steps in all, never more."""
+    run, steps = gan2d.GanRun("ring"), []
+    for _ in gan2d.train_frames(run, 1, 300, 100, "en", clock=Clock(seconds_per_frame)):
+        steps.append(run.step)
+    slices = [b - a for a, b in zip([0, *steps], steps)]
+    assert run.step == 300
+    assert slices[0] == 1 and set(slices[1:-1]) == {slice_}
