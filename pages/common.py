@@ -23,6 +23,14 @@ MODEL = {"concurrency_limit": 1, "concurrency_id": "model"}
 TRAINING = {"concurrency_limit": 2, "concurrency_id": "training"}
 
 
+def acknowledge_frames(plot: gr.Plot, fn, state: gr.State) -> None:
+    """A live stream's frames are acknowledged once the page has painted them: `fn(state)`
+    runs after two animation frames following each change of `plot` (playground/pacing.py)."""
+    plot.change(fn, state, None, queue=False, api_visibility="private", show_progress="hidden",
+                js="(s) => new Promise(r => requestAnimationFrame(() => "
+                   "requestAnimationFrame(() => setTimeout(() => r(s), 0))))")
+
+
 def _error(exc: Exception, lang) -> gr.Error:
     if isinstance(exc, UserError):
         return gr.Error(t(exc.key, lang, **exc.values), print_exception=False)

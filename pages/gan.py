@@ -4,7 +4,7 @@ from __future__ import annotations
 import gradio as gr
 
 from playground import gan2d, gan_images, pacing, validate
-from pages.common import I18N, LIGHT, Dropdown, Radio, Slider, guard
+from pages.common import I18N, LIGHT, Dropdown, Radio, Slider, acknowledge_frames, guard
 from pages.vae import URL_TAB_JS, _app_of
 
 TAB_ID = "gan"
@@ -111,7 +111,7 @@ def build(lang: gr.Component) -> gr.Tab:
         training = start.click(train, [run, target, lr_g, lr_d, d_steps, lang], [plot, run],
                                api_name="gan_train", show_progress="hidden", **LIVE)
         stop.click(None, None, None, cancels=[training], api_visibility="private")
-        plot.change(drawn, run, None, queue=False, api_visibility="private", show_progress="hidden")
+        acknowledge_frames(plot, drawn, run)
         redraw = [target.change, lang.change, tab.select]
         gr.on(redraw, show, [run, target, lang], [plot, run], api_name="gan_show",
               show_progress="hidden", **LIGHT)

@@ -9,7 +9,7 @@ import numpy as np
 from playground import datasets2d, training, training_figures as figs, validate
 from playground.errors import UserError
 from playground.i18n import LANGS, t
-from pages.common import I18N, LIGHT, TRAINING, Dropdown, Radio, Slider, guard
+from pages.common import I18N, LIGHT, TRAINING, Dropdown, Radio, Slider, acknowledge_frames, guard
 
 TAB_ID = "training"
 DEFAULT = training.Config()
@@ -303,8 +303,7 @@ def _live_section(lang):
                               api_name="training_train", show_progress="hidden", **TRAINING)
     train_btn.click(None, lang, run_state, js=training_started_js(), api_visibility="private",
                     show_progress="hidden")
-    boundary.change(drawn, session, None, queue=False, api_visibility="private",
-                    show_progress="hidden")
+    acknowledge_frames(boundary, drawn, session)
     still = [*picture, run_state]
     running.then(run_ended, [session, lang], still[1:], api_visibility="private",
                  show_progress="hidden", trigger_mode="always_last", **LIGHT)

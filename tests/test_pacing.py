@@ -68,8 +68,26 @@ def test_the_gan_learns_as_fast_whatever_the_frame_rate(seconds_per_frame, slice
     """100 generator steps a second: 20 a frame at 5 frames/s, 50 at 2, and at most a
     second's worth (100) when frames are slow; 300 steps in all, never more."""
     run, steps = gan2d.GanRun("ring"), []
-    for _ in gan2d.train_frames(run, 1, 300, 100, "en", clock=Clock(seconds_per_frame)):
+    frames = gan2d.train_frames(run, 1, 300, 100, "en", budget=60.0,
+                                clock=Clock(seconds_per_frame))
+    for _ in frames:
         steps.append(run.step)
     slices = [b - a for a, b in zip([0, *steps], steps)]
     assert run.step == 300
     assert slices[0] == 1 and set(slices[1:-1]) == {slice_}
+
+
+def test_a_gan_slice_stops_at_its_time_budget(monkeypatch):
+    """A busy processor: each step takes 20 ms, the budget is 50 ms (3 steps at most),
+    though frames come a second apart (100 steps wanted)."""
+    run, train_step = gan2d.GanRun("ring"), gan2d.GanRun.train_step
+
+    def slow_step(self, d_steps=1):
+        time.sleep(0.02)
+        return train_step(self, d_steps)
+
+    monkeypatch.setattr(gan2d.GanRun, "train_step", slow_step)
+    frames = gan2d.train_frames(run, 1, 30, 100, "en", budget=0.05, clock=Clock(1.0))
+    steps = [run.step for _ in frames]
+    assert steps[0] == 1 and all(b - a <= 3 for a, b in zip(steps, steps[1:]))
+    assert run.step == 30
