@@ -7,6 +7,8 @@
    <= 30 ms).
 3. A classroom: V simulated visitors on loopback, each with its own client, each doing I
    light interactions, bounded in time: failures (target 0) and the 95th percentile.
+Beside 1 and 2, the floors no app of ours can go under: `import gradio` alone in a fresh
+process, and a one-line Gradio app (a number echoed as text) called the same way.
 """
 from __future__ import annotations
 
@@ -59,6 +61,53 @@ def start_server(port: int):
 def neuron_args(rng: random.Random):
     return (rng.choice([1, 2, 3]), *[round(rng.uniform(-5, 5), 1) for _ in range(7)],
             rng.choice(["relu", "sigmoid", "tanh", "gelu"]), rng.choice(["es", "en"]))
+
+
+TRIVIAL_APP = """
+import sys, gradio as gr
+with gr.Blocks() as demo:
+    a, b = gr.Number(), gr.Textbox()
+    a.change(lambda x: str(x), a, b, api_name="echo")
+demo.queue().launch(server_port=int(sys.argv[1]), ssr_mode=False, quiet=True)
+"""
+
+
+def import_seconds(module: str) -> float:
+    t0 = time.perf_counter()
+    subprocess.run([PYTHON, "-c", f"import {module}"], check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+def trivial_app_times(calls: int) -> list[float]:
+    """gradio_client calling a one-line Gradio app: the client's own floor."""
+    from gradio_client import Client
+    port = free_port()
+    proc = subprocess.Popen([PYTHON, "-c", TRIVIAL_APP, str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env={**os.environ,
+                                                            "GRADIO_ANALYTICS_ENABLED": "False"})
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        t0 = time.perf_counter()
+        while True:
+            try:
+                if httpx.get(url, timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.perf_counter() - t0 > 120:
+                raise RuntimeError("the trivial app did not start")
+            time.sleep(0.05)
+        client = Client(url, verbose=False)
+        client.predict(1, api_name="/echo")
+        times = []
+        for i in range(calls):
+            t1 = time.perf_counter()
+            client.predict(i, api_name="/echo")
+            times.append(time.perf_counter() - t1)
+        return times
+    finally:
+        proc.terminate()
+        proc.wait()
 
 
 def bench_neuron(url: str, calls: int):
@@ -128,6 +177,8 @@ def main():
     print(f"cold start (process start -> first 200 on /), 3 runs: "
           f"median {statistics.median(colds):.2f} s, runs {', '.join(f'{c:.2f}' for c in colds)}"
           f"  [target <= 5 s]")
+    print(f"  floors: `import gradio` alone {import_seconds('gradio'):.2f} s, "
+          f"`import torch` alone {import_seconds('torch'):.2f} s (fresh processes)")
 
     port = free_port()
     proc, _ = start_server(port)
@@ -137,6 +188,9 @@ def main():
         print(f"/neuron via gradio_client, {args.calls} calls: median "
               f"{1000 * statistics.median(times):.1f} ms, p95 {1000 * percentile(times, 95):.1f} ms"
               f"  [target median <= 30 ms]")
+        trivial = trivial_app_times(min(args.calls, 50))
+        print(f"  floor: a one-line Gradio app through the same client, {len(trivial)} calls: "
+              f"median {1000 * statistics.median(trivial):.1f} ms")
         lat, fails, wall = classroom(url, args.visitors, args.interactions)
         print(f"classroom: {args.visitors} visitors x {args.interactions} interactions in "
               f"{wall:.1f} s: {len(lat)} ok, {len(fails)} failures, p95 "
