@@ -69,8 +69,9 @@ def _still(session, lang, state):
 @guard
 def train(session, dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4, n5, n6,
           activation, optimizer, lr, batch_size, regularization, reg_rate, speed, lang):
-    """Handler of `training_train`: train, streaming a frame ~12 times a second, until the
-    run's limit (training.RUN_SECONDS or RUN_EPOCHS) or Pause."""
+    """Handler of `training_train`: train, streaming frames as fast as the visitor's page
+    draws them (playground/pacing.py), until the run's limit (training.RUN_SECONDS or
+    RUN_EPOCHS) or Pause."""
     config = read_config(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4,
                          n5, n6, activation, optimizer, lr, batch_size, regularization, reg_rate,
                          lang)

@@ -174,12 +174,13 @@ def frame_figure(run: GanRun, real: np.ndarray, lang: str) -> "plotstyle.go.Figu
 
 def train_frames(run: GanRun, d_steps: int, total_steps: int, steps_per_second: float,
                  lang: str, budget: float = 0.25, clock=time.monotonic):
-    # `clock` paces the slices (a test may pass its own); the budget is wall time.
     """Train `total_steps` generator steps and yield a figure after each slice of them. A
     slice is as many steps as `steps_per_second` makes of the time since the previous slice
     began (at least one, at most one second's worth), and no more than fit in `budget`
     seconds: the GAN learns at the same speed whether its figures are drawn five times a
-    second or once, as far as the processor allows, and Stop is never far away."""
+    second or once, as far as the processor allows, and Stop is never far away.
+    `clock` measures the time between slices (a test may pass its own); the budget is
+    wall time."""
     real = target_points(run.target, 400, seed=1)
     done, last = 0, None
     while done < total_steps:

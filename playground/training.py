@@ -266,8 +266,9 @@ def prepare(session: Session | None, config: Config) -> Session:
 def train_epochs(session: Session, epochs_per_frame: int = 2, max_epochs: int = RUN_EPOCHS,
                  max_seconds: float = RUN_SECONDS, frame_seconds: float | None = None):
     """Train, yielding a Frame after every `epochs_per_frame` epochs (fewer if they take
-    longer than TRAIN_BUDGET), at most one every `frame_seconds` (FRAME_SECONDS); stop
-    after `max_epochs` epochs or `max_seconds` seconds."""
+    longer than TRAIN_BUDGET), at most one every `frame_seconds` (FRAME_SECONDS) and none
+    before the page has drawn the last (session.pacer); stop after `max_epochs` epochs or
+    `max_seconds` seconds."""
     frame_seconds = FRAME_SECONDS if frame_seconds is None else frame_seconds
     run = session.stop()                # this run, and no other, trains from now on
     session.idle.clear()
