@@ -2,7 +2,7 @@
 each hidden neuron responds to, the status line, and one training step written out.
 
 Pure functions of a training.Frame or a training.Step and the visitor's language. Figures
-are built from plain dicts (see plotstyle) because they are redrawn ~12 times a second while
+are built from plain dicts (see plotstyle) because they are redrawn for every frame while
 a network trains. Colours follow TensorFlow Playground: orange is class 0, blue class 1.
 """
 from __future__ import annotations
