@@ -1,6 +1,8 @@
 """The GAN tab: a generator and a discriminator competing on a 2D shape, live (GAN Lab style)."""
 from __future__ import annotations
 
+import time
+
 import gradio as gr
 
 from playground import gan2d, gan_images, pacing, validate
@@ -10,6 +12,7 @@ from pages.vae import URL_TAB_JS, _app_of
 TAB_ID = "gan"
 STEPS_PER_SECOND = 100       # generator steps, whatever the frame rate
 STEPS_PER_RUN = 1000         # one press of Train: 1,000 generator steps, then press again
+RUN_SECONDS = 60             # ... or a minute, whichever comes first (a slow page, a busy server)
 MIN_FRAME_S = pacing.frame_seconds()      # at most GENAI_STREAM_FPS frames a second
 # Its own slots: the Training tab's streams use the shared "training" ones.
 LIVE = {"concurrency_limit": 2, "concurrency_id": "gan_live"}
@@ -36,9 +39,12 @@ def train(state, target, lr_g, lr_d, d_steps, lang):
     target, lr_g, lr_d, d_steps = _inputs(target, lr_g, lr_d, d_steps)
     run = _run(state, target, lr_g, lr_d)
     run.pacer.start()
+    deadline = time.monotonic() + RUN_SECONDS
     for fig in gan2d.train_frames(run, d_steps, STEPS_PER_RUN, STEPS_PER_SECOND, lang):
         run.pacer.wait(MIN_FRAME_S)
         yield fig, run
+        if time.monotonic() > deadline:
+            return
 
 
 def drawn(state):

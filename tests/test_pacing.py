@@ -91,3 +91,14 @@ def test_a_gan_slice_stops_at_its_time_budget(monkeypatch):
     steps = [run.step for _ in frames]
     assert steps[0] == 1 and all(b - a <= 3 for a, b in zip(steps, steps[1:]))
     assert run.step == 30
+
+
+def test_a_gan_run_ends_at_its_time_limit(monkeypatch):
+    """However slow the page or the server, one press of Train ends within RUN_SECONDS."""
+    from pages import gan as gan_page
+    monkeypatch.setattr(gan_page, "RUN_SECONDS", 0.5)
+    monkeypatch.setattr(gan_page, "STEPS_PER_RUN", 10**6)
+    t0 = time.monotonic()
+    frames = list(gan_page.train(None, "ring", 0.001, 0.001, 1, "en"))
+    run = frames[-1][1]
+    assert time.monotonic() - t0 < 3.0 and 0 < run.step < 10**6
