@@ -8,7 +8,9 @@
 3. A classroom: V simulated visitors on loopback, each with its own client, each doing I
    light interactions, bounded in time: failures (target 0) and the 95th percentile.
 Beside 1 and 2, the floors no app of ours can go under: `import gradio` alone in a fresh
-process, and a one-line Gradio app (a number echoed as text) called the same way.
+process, and a one-line Gradio app (a number echoed as text) called the same way. And
+/neuron the way a browser calls it: one session, POST queue/join, then the answer read from
+the queue/data stream, without gradio_client's polling.
 """
 from __future__ import annotations
 
@@ -110,6 +112,28 @@ def trivial_app_times(calls: int) -> list[float]:
         proc.wait()
 
 
+def browser_protocol_times(url: str, api_name: str, args: list, calls: int) -> list[float]:
+    """An event called as the page calls it: one session, join the queue, read the stream."""
+    base = url.rstrip("/") + "/gradio_api"
+    config = httpx.get(url.rstrip("/") + "/config", timeout=30).json()
+    fn_index = next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
+    session, times = f"bench{random.randrange(10**9)}", []
+    with httpx.Client(timeout=60) as client:
+        for i in range(calls + 1):
+            t0 = time.perf_counter()
+            client.post(f"{base}/queue/join", json={"data": args, "fn_index": fn_index,
+                                                    "session_hash": session,
+                                                    "event_data": None, "trigger_id": None})
+            with client.stream("GET", f"{base}/queue/data",
+                               params={"session_hash": session}) as stream:
+                for line in stream.iter_lines():
+                    if "process_completed" in line:
+                        break
+            if i:                                   # the first call opens the session
+                times.append(time.perf_counter() - t0)
+    return times
+
+
 def bench_neuron(url: str, calls: int):
     from gradio_client import Client
     client = Client(url, verbose=False)
@@ -188,6 +212,11 @@ def main():
         print(f"/neuron via gradio_client, {args.calls} calls: median "
               f"{1000 * statistics.median(times):.1f} ms, p95 {1000 * percentile(times, 95):.1f} ms"
               f"  [target median <= 30 ms]")
+        page = browser_protocol_times(url, "neuron", [1, 3, 2, 0, 0, 0, 0, 1, "relu", "en"],
+                                      args.calls)
+        print(f"/neuron as the page calls it (one session, queue/join + queue/data), "
+              f"{args.calls} calls: median {1000 * statistics.median(page):.1f} ms, "
+              f"p95 {1000 * percentile(page, 95):.1f} ms")
         trivial = trivial_app_times(min(args.calls, 50))
         print(f"  floor: a one-line Gradio app through the same client, {len(trivial)} calls: "
               f"median {1000 * statistics.median(trivial):.1f} ms")

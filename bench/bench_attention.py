@@ -62,6 +62,7 @@ def main():
     args = parser.parse_args()
 
     import app
+    from bench_app import browser_protocol_times        # bench/ is this script's folder
     from gradio_client import Client
     from playground import attention, backends
 
@@ -87,6 +88,10 @@ def main():
                         api_name="/attention_view") for k in range(args.calls * 2)]
         assert attention.run.cache_info().misses == misses        # no forward pass ran
         report("/attention_view, switching layer/head (cached)", switch, "median <= 40 ms")
+        page = browser_protocol_times(demo.local_url, "attention_view",
+                                      [s, "smollm2", 5, 4, "en"], args.calls * 2)
+        report("  the same, as the page calls it (one session, no gradio_client)", page,
+               "median <= 40 ms")
 
         qkv = [timed(client.predict, s, "smollm2", 1 + k % 30, 1 + k % 9, k % 32, "en",
                      api_name="/attention_qkv") for k in range(args.calls)]
