@@ -23,10 +23,19 @@ MODEL = {"concurrency_limit": 1, "concurrency_id": "model"}
 TRAINING = {"concurrency_limit": 2, "concurrency_id": "training"}
 
 
-def acknowledge_frames(plot: gr.Plot, fn, state: gr.State) -> None:
-    """A live stream's frames are acknowledged once the page has painted them: `fn(state)`
-    runs after two animation frames following each change of `plot` (playground/pacing.py)."""
-    plot.change(fn, state, None, queue=False, api_visibility="private", show_progress="hidden",
+def _frame_drawn(state) -> None:
+    """The page painted a frame: the stream that owns `state` (a Training session, a GAN
+    run: each has a pacing.Pacer) may send the next one."""
+    pacer = getattr(state, "pacer", None)
+    if pacer is not None:
+        pacer.ack()
+
+
+def acknowledge_frames(plot: gr.Plot, state: gr.State) -> None:
+    """A live stream's frames are acknowledged once the page has painted them: after two
+    animation frames following each change of `plot` (playground/pacing.py)."""
+    plot.change(_frame_drawn, state, None, queue=False, api_visibility="private",
+                show_progress="hidden",
                 js="(s) => new Promise(r => requestAnimationFrame(() => "
                    "requestAnimationFrame(() => setTimeout(() => r(s), 0))))")
 

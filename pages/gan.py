@@ -47,12 +47,6 @@ def train(state, target, lr_g, lr_d, d_steps, lang):
             return
 
 
-def drawn(state):
-    """The page drew a frame (the plot changed): the stream may send the next one."""
-    if isinstance(state, gan2d.GanRun):
-        state.pacer.ack()
-
-
 @guard
 def show(state, target, lang):
     """Handler of `gan_show`: the current frame (a fresh run if the target changed)."""
@@ -117,7 +111,7 @@ def build(lang: gr.Component) -> gr.Tab:
         training = start.click(train, [run, target, lr_g, lr_d, d_steps, lang], [plot, run],
                                api_name="gan_train", show_progress="hidden", **LIVE)
         stop.click(None, None, None, cancels=[training], api_visibility="private")
-        acknowledge_frames(plot, drawn, run)
+        acknowledge_frames(plot, run)
         redraw = [target.change, lang.change, tab.select]
         gr.on(redraw, show, [run, target, lang], [plot, run], api_name="gan_show",
               show_progress="hidden", **LIGHT)

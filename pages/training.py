@@ -91,12 +91,6 @@ def training_started_js() -> str:
     return f"(lang) => ({json.dumps(texts, ensure_ascii=False)})[lang] || ''"
 
 
-def drawn(session):
-    """The page drew a frame (the boundary changed): the stream may send the next one."""
-    if isinstance(session, training.Session):
-        session.pacer.ack()
-
-
 @guard
 def run_ended(session, lang):
     """After a run (it stopped at its limit, or Pause, Step or Reset ended it): the picture
@@ -304,7 +298,7 @@ def _live_section(lang):
                               api_name="training_train", show_progress="hidden", **TRAINING)
     train_btn.click(None, lang, run_state, js=training_started_js(), api_visibility="private",
                     show_progress="hidden")
-    acknowledge_frames(boundary, drawn, session)
+    acknowledge_frames(boundary, session)
     still = [*picture, run_state]
     running.then(run_ended, [session, lang], still[1:], api_visibility="private",
                  show_progress="hidden", trigger_mode="always_last", **LIGHT)
