@@ -15,7 +15,7 @@ import gradio as gr
 from pages import (attention, chat, diffusion, embeddings, gan, generation, models, neuron,
                    tokens, training, transformer, vae)
 from pages.common import I18N
-from playground.i18n import LANGS, normalize, t
+from playground.core.i18n import LANGS, normalize, t
 
 # In the course's order; the Models panel last.
 PAGES = [neuron, training, tokens, embeddings, attention, transformer, generation, chat,
@@ -168,9 +168,6 @@ def main(argv=None):
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
     args = parser.parse_args(argv)
-    if os.environ.get("SPACE_ID"):                 # on a Hugging Face Space
-        from scripts import space_bootstrap
-        space_bootstrap.ensure()
     if os.environ.get("GENAI_PRELOAD", "1") != "0":
         # Load the models while the first visitors read the first tab (SmolLM2 first: the
         # slowest). The server answers at once; nothing waits for this.

@@ -64,7 +64,8 @@ def main():
     import app
     from bench_app import browser_protocol_times        # bench/ is this script's folder
     from gradio_client import Client
-    from playground import attention, backends
+    from playground.text import attention
+    from playground import backends
 
     demo = app.prepare(app.build_app())
     demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,

@@ -48,7 +48,8 @@ if what not in ("glove", "chars", "bytes", "gpt2", "cl100k", "o200k"):
                 "LlamaConfig", "BertModel", "BertConfig", "PreTrainedTokenizerFast"):
         getattr(transformers, cls)
 t1 = time.perf_counter()
-from playground import backends, tokenizers
+from playground import backends
+from playground.backends import tokenizers
 if what == "all":
     for name in backends.PRELOAD_ORDER:
         backends.get(name)
@@ -165,7 +166,7 @@ def sampling_speed(n_tokens: int, reps: int) -> None:
         print(f"{name:<22} median {statistics.median(values):6.1f} tokens/s  "
               f"(runs: {', '.join(f'{v:.1f}' for v in values)})")
 
-    # the same loop on 1 and on 2 torch threads (the default is backends.torch_threads())
+    # the same loop on 1 and on 2 torch threads (the default is compute.torch_threads())
     default_threads = torch.get_num_threads()
     for threads in (1, 2):
         torch.set_num_threads(threads)
@@ -205,7 +206,8 @@ def sampling_speed(n_tokens: int, reps: int) -> None:
 def small_figures() -> None:
     import numpy as np
 
-    from playground import backends, tokenizers
+    from playground import backends
+    from playground.backends import tokenizers
 
     print(f"\n## 4. Small figures ({load_average()})")
     glove = backends.get("glove")

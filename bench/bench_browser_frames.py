@@ -7,7 +7,7 @@ Debian's headless Chromium (as the browser tests do), presses Train, and records
 browser's long tasks (main-thread work over 50 ms, PerformanceObserver "longtask"): their
 median is the time to draw one frame. It counts the frames the page shows a second, and
 measures how long a click on Stop / Pause would wait to be handled while frames arrive:
-the page's responsiveness. This is why live streams wait for the page (playground/pacing.py).
+the page's responsiveness. This is why live streams wait for the page (playground/core/pacing.py).
 --throttle N slows the page's CPU N times (a slower laptop).
 """
 from __future__ import annotations

@@ -95,7 +95,7 @@ def bench_baselines(client, url: str, prompt: str, calls: int):
     import gradio as gr
 
     from pages import generation as page
-    from playground.generation import Steps
+    from playground.text.generation import Steps
 
     neuron = median_ms(lambda i: client.predict(1, 3, 2, 0, 0, 0, 0, 1, "relu", "en",
                                                 api_name="/neuron"), calls)
@@ -150,7 +150,7 @@ def main():
 
     from gradio_client import Client
 
-    from playground import generation
+    from playground.text import generation
 
     demo = launch()
     try:

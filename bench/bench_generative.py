@@ -29,7 +29,7 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from playground import diffusion, fashion, gan_images, generative_models, vae  # noqa: E402
+from playground.images import diffusion, fashion, gan_images, generative_models, vae  # noqa: E402
 
 
 def free_port() -> int:

@@ -67,7 +67,8 @@ def bench_baseline(client, calls: int):
 
 
 def bench_arithmetic(client, calls: int):
-    from playground import backends, embeddings
+    from playground import backends
+    from playground.text import embeddings
 
     glove = backends.get("glove")
     args = lambda i: (EXPRESSIONS[i % len(EXPRESSIONS)], "", 10, "2d", "en")  # noqa: E731
@@ -98,7 +99,7 @@ def bench_arithmetic(client, calls: int):
 
 
 def bench_tokens(client, calls: int):
-    from playground import tokens
+    from playground.text import tokens
 
     text = TEXT_2000[:2000]
     client.predict(text, "es", api_name="/tokens_compare")                      # loads all seven

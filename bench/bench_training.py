@@ -40,7 +40,7 @@ def args_for(points: int) -> list:
 def threads(points: int, repeat: int = 20) -> None:
     """An epoch with torch's default thread count against training.one_thread()."""
     import torch
-    from playground import training
+    from playground.networks import training
     session = training.Session(training.Config(n_points=points))
     c = session.config
 
@@ -64,7 +64,7 @@ def threads(points: int, repeat: int = 20) -> None:
 
 
 def parts(points: int, repeat: int = 30) -> None:
-    from playground import training, training_figures
+    from playground.networks import training, training_figures
     session = training.Session(training.Config(n_points=points))
     timings = {"epoch": [], "frame numbers": [], "figures + JSON": []}
     for _ in range(repeat):

@@ -7,7 +7,7 @@ Each page module has:
   triggers of events whose output contains text computed in Python, so a language switch
   redraws it.
 Handlers are thin: decorated with pages.common.guard (last argument is the language), they
-validate with playground.validate, call one playground function, and return its figures.
+validate with playground.core.validate, call one playground function, and return its figures.
 Every public event has an api_name. Static strings go through pages.common.I18N("key"),
 with the key's Spanish and English in assets/i18n/<topic>.json.
 Register a new page in app.PAGES.

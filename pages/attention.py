@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from playground import attention
+from playground.text import attention
 from pages.common import I18N, LIGHT, MODEL, Dropdown, Radio, Slider, guard
 
 TAB_ID = "attention"

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import gradio as gr
 
-from playground import backends, chat, validate
-from playground.i18n import t
+from playground import backends
+from playground.text import chat
+from playground.core import validate
+from playground.core.i18n import t
 from pages.common import I18N, LIGHT, MODEL, Slider, guard
 
 TAB_ID = "chat"

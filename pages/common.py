@@ -7,8 +7,8 @@ import logging
 
 import gradio as gr
 
-from playground.errors import UserError
-from playground.i18n import by_language, normalize, t
+from playground.core.errors import UserError
+from playground.core.i18n import by_language, normalize, t
 
 log = logging.getLogger("genai_playground")
 
@@ -33,11 +33,29 @@ def _frame_drawn(state) -> None:
 
 def acknowledge_frames(plot: gr.Plot, state: gr.State) -> None:
     """A live stream's frames are acknowledged once the page has painted them: after two
-    animation frames following each change of `plot` (playground/pacing.py)."""
+    animation frames following each change of `plot` (playground/core/pacing.py)."""
     plot.change(_frame_drawn, state, None, queue=False, api_visibility="private",
                 show_progress="hidden",
                 js="(s) => new Promise(r => requestAnimationFrame(() => "
                    "requestAnimationFrame(() => setTimeout(() => r(s), 0))))")
+
+
+def app_of(block) -> gr.Blocks:
+    """The gr.Blocks that holds `block` (a page adds a load event to the whole app)."""
+    while block.parent is not None:
+        block = block.parent
+    return block
+
+
+# Opened from a link (?tab=vae): Tab.select only fires on a click, so the page's load event
+# draws a tab's first pictures, and only for visitors whose link names that tab. The language is
+# chosen as app.LOAD_JS chooses it (?lang=, else the browser's), since `lang` is not set yet.
+URL_TAB_JS = """(tab, ...rest) => {
+  const params = new URLSearchParams(window.location.search);
+  let lang = (params.get("lang") || navigator.language || "es").slice(0, 2).toLowerCase();
+  if (lang !== "es" && lang !== "en") lang = "en";
+  return [params.get("tab") || "", ...rest.slice(0, -1), lang];
+}"""
 
 
 def _error(exc: Exception, lang) -> gr.Error:
@@ -81,7 +99,7 @@ def guard(fn):
 # --- components that leave validation to the handler -----------------------------------
 # Gradio's own Slider and Radio reject out-of-range values and unknown choices with an
 # English-only message before the handler runs. These pass the raw value through, and the
-# handler checks it with playground.validate, which answers in the visitor's language.
+# handler checks it with playground.core.validate, which answers in the visitor's language.
 # `is_template` makes the browser draw them with the stock Slider / Radio.
 
 class Slider(gr.Slider):

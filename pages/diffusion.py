@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gradio as gr
 
-from playground import diffusion, diffusion2d, fashion, gan2d, validate
-from playground.i18n import t
+from playground.images import diffusion, diffusion2d, fashion, gan2d
+from playground.core import validate
+from playground.core.i18n import t
 from pages.common import I18N, LIGHT, MODEL, Dropdown, Radio, Slider, guard
 
 TAB_ID = "diffusion"

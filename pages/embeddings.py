@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from playground import embeddings, validate
+from playground.text import embeddings
+from playground.core import validate
 from pages.common import I18N, LIGHT, MODEL, Radio, Slider, guard
 
 TAB_ID = "embeddings"

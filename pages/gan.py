@@ -5,9 +5,10 @@ import time
 
 import gradio as gr
 
-from playground import gan2d, gan_images, pacing, validate
-from pages.common import I18N, LIGHT, Dropdown, Radio, Slider, acknowledge_frames, guard
-from pages.vae import URL_TAB_JS, _app_of
+from playground.images import gan2d, gan_images
+from playground.core import pacing, validate
+from pages.common import (I18N, LIGHT, URL_TAB_JS, Dropdown, Radio, Slider, acknowledge_frames,
+                          app_of, guard)
 
 TAB_ID = "gan"
 STEPS_PER_SECOND = 100       # generator steps, whatever the frame rate
@@ -35,7 +36,7 @@ def _run(state, target, lr_g, lr_d):
 @guard
 def train(state, target, lr_g, lr_d, d_steps, lang):
     """Handler of `gan_train`: stream frames of training, resuming the visitor's run, as fast
-    as the visitor's page draws them (playground/pacing.py)."""
+    as the visitor's page draws them (playground/core/pacing.py)."""
     target, lr_g, lr_d, d_steps = _inputs(target, lr_g, lr_d, d_steps)
     run = _run(state, target, lr_g, lr_d)
     run.pacer.start()
@@ -147,7 +148,7 @@ def build(lang: gr.Component) -> gr.Tab:
         gr.on([lang.change, tab.select], history, [lang], [snaps, curves], api_name="gan_history",
               show_progress="hidden", **LIGHT)
         asked = gr.Textbox(visible=False)
-        _app_of(lang).load(first_view, [asked, seed, label, seed_a, seed_b, lang],
-                           [grid, path, snaps, curves], js=URL_TAB_JS, api_visibility="private",
-                           show_progress="hidden", **LIGHT)
+        app_of(lang).load(first_view, [asked, seed, label, seed_a, seed_b, lang],
+                          [grid, path, snaps, curves], js=URL_TAB_JS, api_visibility="private",
+                          show_progress="hidden", **LIGHT)
     return tab

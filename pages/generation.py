@@ -6,9 +6,11 @@ import time
 
 import gradio as gr
 
-from playground import backends, generation, validate
-from playground.generation import Steps
-from playground.i18n import t
+from playground import backends
+from playground.text import generation
+from playground.core import validate
+from playground.text.generation import Steps
+from playground.core.i18n import t
 from pages.common import I18N, LIGHT, MODEL, Number, Radio, Slider, guard
 
 TAB_ID = "generation"
@@ -28,7 +30,7 @@ CHIPS_CSS = """
 """
 
 
-# --- handlers: validate, call playground.generation, return what it drew ------------------
+# --- handlers: validate, call playground.text.generation, return what it drew ------------------
 
 def _settings(temperature, top_k, top_p, lang):
     return (validate.number(temperature, t("generation_temperature", lang), 0.0,

@@ -5,8 +5,11 @@ import time
 
 import gradio as gr
 
-from playground import backends, hub, models_panel, validate
-from playground.i18n import t
+from playground import backends
+from playground.backends import hub
+from playground.lifecycle import models_panel
+from playground.core import validate
+from playground.core.i18n import t
 from pages.common import I18N, LIGHT, Dropdown, guard
 
 TAB_ID = "models"

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from playground import neuron, validate
+from playground.networks import neuron
+from playground.core import validate
 from pages.common import I18N, LIGHT, Radio, Slider, guard
 
 TAB_ID = "neuron"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import gradio as gr
 
-from playground import bpe, tokens, validate
+from playground.text import bpe, tokens
+from playground.core import validate
 from pages.common import I18N, LIGHT, MODEL, Slider, guard
 
 TAB_ID = "tokens"

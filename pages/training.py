@@ -6,10 +6,12 @@ import json
 import gradio as gr
 import numpy as np
 
-from playground import datasets2d, training, training_figures as figs, validate
-from playground.errors import UserError
-from playground.i18n import LANGS, t
-from pages.common import I18N, LIGHT, TRAINING, Dropdown, Radio, Slider, acknowledge_frames, guard
+from playground.networks import datasets2d, training, training_figures as figs
+from playground.core import validate
+from playground.core.errors import UserError
+from playground.core.i18n import LANGS, t
+from pages.common import (I18N, LIGHT, TRAINING, Dropdown, Radio, Slider, acknowledge_frames,
+                          app_of, guard)
 
 TAB_ID = "training"
 DEFAULT = training.Config()
@@ -17,7 +19,7 @@ LEARNING_RATES = [0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 REG_RATES = [0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
 MAX_POINTS = 1000
 MAX_SPEED = 25          # epochs per frame
-EPOCHS_PER_SECOND = 25  # the default speed, whatever the frame rate (playground/pacing.py)
+EPOCHS_PER_SECOND = 25  # the default speed, whatever the frame rate (playground/core/pacing.py)
 DEFAULT_SPEED = max(1, round(EPOCHS_PER_SECOND * training.FRAME_SECONDS))
 STEP_LIMIT = 5.0        # the step-in-numbers sliders span [-STEP_LIMIT, STEP_LIMIT]
 NEURONS_EVERY = 3       # while training, redraw the hidden neurons' pictures every 3rd frame:
@@ -70,7 +72,7 @@ def _still(session, lang, state):
 def train(session, dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4, n5, n6,
           activation, optimizer, lr, batch_size, regularization, reg_rate, speed, lang):
     """Handler of `training_train`: train, streaming frames as fast as the visitor's page
-    draws them (playground/pacing.py), until the run's limit (training.RUN_SECONDS or
+    draws them (playground/core/pacing.py), until the run's limit (training.RUN_SECONDS or
     RUN_EPOCHS) or Pause."""
     config = read_config(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4,
                          n5, n6, activation, optimizer, lr, batch_size, regularization, reg_rate,
@@ -215,13 +217,6 @@ def batch_limit(n_points, test_percent, batch_size):
     return gr.update(maximum=top, value=min(batch_size, top) if isinstance(batch_size, (int, float)) else top)
 
 
-def _app_of(block) -> gr.Blocks:
-    """The gr.Blocks holding `block`: its `load` event draws the visitor's first picture."""
-    while block.parent is not None:
-        block = block.parent
-    return block
-
-
 def _live_section(lang):
     """Controls, buttons and the three live plots; returns the controls events read."""
     with gr.Row():
@@ -308,7 +303,7 @@ def _live_section(lang):
                    api_name="training_step", show_progress="hidden", **LIGHT)
     reset_btn.click(reset, [session, *controls, lang], still, cancels=[running],
                     api_name="training_reset", show_progress="hidden", **LIGHT)
-    gr.on([_app_of(lang).load, lang.change, *[c.change for c in structure]], show,
+    gr.on([app_of(lang).load, lang.change, *[c.change for c in structure]], show,
           [session, *controls, lang], still, cancels=[running], api_name="training_show",
           trigger_mode="always_last", show_progress="hidden", **LIGHT)
     return controls
@@ -351,7 +346,7 @@ def _step_section(lang):
     explanation = gr.Markdown(elem_id="training-step-numbers")
 
     inputs = [x1, x2, target, rate, act, *weights]
-    gr.on([_app_of(lang).load, lang.change, *[c.change for c in inputs]], backprop,
+    gr.on([app_of(lang).load, lang.change, *[c.change for c in inputs]], backprop,
           [*inputs, lang], [explanation, diagram], api_name="training_backprop",
           trigger_mode="always_last", show_progress="hidden", **LIGHT)
     apply_btn.click(apply_update, [*inputs, lang], weights, api_visibility="private",

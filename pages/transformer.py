@@ -5,8 +5,9 @@ import dataclasses
 
 import gradio as gr
 
-from playground import fill_mask, kv_cache, positions, validate
-from playground.errors import UserError
+from playground.text import fill_mask, kv_cache, positions
+from playground.core import validate
+from playground.core.errors import UserError
 from pages.common import I18N, LIGHT, MODEL, Slider, guard
 
 TAB_ID = "transformer"

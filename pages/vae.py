@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import gradio as gr
 
-from playground import validate, vae
-from pages.common import I18N, LIGHT, Slider, guard
+from playground.core import validate
+from playground.images import vae
+from pages.common import I18N, LIGHT, URL_TAB_JS, Slider, app_of, guard
 
 TAB_ID = "vae"
 
@@ -21,23 +22,6 @@ def decode(z1, z2, lang):
 def overview(lang):
     """Handler of `vae_overview`: the decoded grid, reconstructions and the test error."""
     return vae.grid_figure(lang), vae.reconstruction_figure(lang), vae.explain(lang)
-
-
-def _app_of(block) -> gr.Blocks:
-    while block.parent is not None:
-        block = block.parent
-    return block
-
-
-# Opened from a link (?tab=vae): Tab.select only fires on a click, so the page's load event
-# draws the first pictures, and only for visitors whose link names this tab. The language is
-# chosen as app.LOAD_JS chooses it (?lang=, else the browser's), since `lang` is not set yet.
-URL_TAB_JS = """(tab, ...rest) => {
-  const params = new URLSearchParams(window.location.search);
-  let lang = (params.get("lang") || navigator.language || "es").slice(0, 2).toLowerCase();
-  if (lang !== "es" && lang !== "en") lang = "en";
-  return [params.get("tab") || "", ...rest.slice(0, -1), lang];
-}"""
 
 
 def first_view(tab_asked, z1, z2, lang):
@@ -70,6 +54,6 @@ def build(lang: gr.Component) -> gr.Tab:
         gr.on([tab.select, lang.change], overview, [lang], [grid, recon, numbers],
               api_name="vae_overview", show_progress="hidden", **LIGHT)
         asked = gr.Textbox(visible=False)
-        _app_of(lang).load(first_view, [asked, z1, z2, lang], [decoded, scatter, grid, recon, numbers],
-                           js=URL_TAB_JS, api_visibility="private", show_progress="hidden", **LIGHT)
+        app_of(lang).load(first_view, [asked, z1, z2, lang], [decoded, scatter, grid, recon, numbers],
+                          js=URL_TAB_JS, api_visibility="private", show_progress="hidden", **LIGHT)
     return tab

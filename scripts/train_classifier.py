@@ -23,7 +23,7 @@ import torch
 from torch.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from playground import fashion, generative_models  # noqa: E402
+from playground.images import fashion, generative_models  # noqa: E402
 
 NAME = "classifier_fashion"
 

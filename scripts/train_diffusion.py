@@ -3,7 +3,7 @@
     apt-get install -y dataset-fashion-mnist        # the data (Debian, MIT licence)
     flock /tmp/genai-cpu.lock nice -n 19 .venv/bin/python scripts/train_diffusion.py --minutes 14 --batch 64
 
-DDPM's objective (playground.diffusion.loss) with the class dropped 10% of the time, for
+DDPM's objective (playground.images.diffusion.loss) with the class dropped 10% of the time, for
 classifier-free guidance; Adam with a cosine-decayed learning rate over a time budget; an
 exponential moving average (EMA) of the weights is what ships, as float16 safetensors in
 assets/weights/diffusion_fashion.safetensors (training time and loss in its metadata).
@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from playground import diffusion, fashion, generative_models  # noqa: E402
+from playground.images import diffusion, fashion, generative_models  # noqa: E402
 
 
 def main():

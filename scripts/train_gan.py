@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from playground import fashion, generative_models as gm  # noqa: E402
+from playground.images import fashion, generative_models as gm  # noqa: E402
 
 NAME = "gan_fashion"
 SNAPSHOT_STEPS = [0, 50, 200, 500, 1000, 2000, 5000, 10000, 20000, 40000]

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from playground import fashion, generative_models, vae  # noqa: E402
+from playground.images import fashion, generative_models, vae  # noqa: E402
 
 
 @torch.no_grad()

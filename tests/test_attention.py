@@ -11,9 +11,11 @@ import pytest
 import torch
 from gradio_client.exceptions import AppError
 
-from playground import attention, backends, fill_mask, hub
-from playground.errors import UserError
-from playground.i18n import t
+from playground.text import attention, fill_mask
+from playground import backends
+from playground.backends import hub
+from playground.core.errors import UserError
+from playground.core.i18n import t
 from tests.conftest import screenshot
 
 CAT = "The cat sat on the mat because the cat was tired."     # "the", "cat" twice
@@ -169,7 +171,7 @@ def tiny_mlm(tmp_path_factory):
     """A 2-layer BERT with a masked-LM head, random weights, MiniLM's tokenizer."""
     from transformers import AutoTokenizer, BertConfig, BertForMaskedLM
 
-    from playground.encoder import minilm_dir
+    from playground.backends.encoder import minilm_dir
 
     path = tmp_path_factory.mktemp("tiny-mlm")
     torch.manual_seed(0)

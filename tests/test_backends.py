@@ -14,9 +14,10 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from playground import backends, hub  # noqa: E402
-from playground.backends import Backend  # noqa: E402
-from playground.errors import UserError  # noqa: E402
+from playground import backends  # noqa: E402
+from playground.backends import compute, hub  # noqa: E402
+from playground.backends.backend import Backend  # noqa: E402
+from playground.core.errors import UserError  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +95,7 @@ def test_facts_match_the_model_cards(minilm, glove):
 # --- loading once, status ---------------------------------------------------------------------
 
 def test_two_threads_asking_at_once_load_one_copy():
-    from playground import glove
+    from playground.backends import glove
 
     calls = []
 
@@ -151,17 +152,17 @@ def test_preload_in_background_is_a_daemon_thread(glove):
 
 
 def test_torch_threads_from_the_environment(monkeypatch):
-    monkeypatch.delenv(backends.THREADS_ENV, raising=False)
-    assert backends.torch_threads() == 1
-    monkeypatch.setenv(backends.THREADS_ENV, "2")
-    assert backends.torch_threads() == min(2, os.cpu_count())
+    monkeypatch.delenv(compute.THREADS_ENV, raising=False)
+    assert compute.torch_threads() == 1
+    monkeypatch.setenv(compute.THREADS_ENV, "2")
+    assert compute.torch_threads() == min(2, os.cpu_count())
     for bad in ("64", "0", "many"):
-        monkeypatch.setenv(backends.THREADS_ENV, bad)
-        assert 1 <= backends.torch_threads() <= 2
+        monkeypatch.setenv(compute.THREADS_ENV, bad)
+        assert 1 <= compute.torch_threads() <= 2
 
 
 def test_status_labels_exist_in_both_languages():
-    from playground import i18n
+    from playground.core import i18n
 
     for state in ("not loaded", "loading", "loaded", "failed"):
         status = backends.Status("x", state, 1.5, "why")
@@ -183,7 +184,7 @@ def test_importing_the_backends_is_light():
     import subprocess
     import sys
 
-    code = ("import sys, playground.backends, playground.tokenizers, playground.hub; "
+    code = ("import sys, playground.backends, playground.backends.tokenizers, playground.backends.hub; "
             "print('torch' in sys.modules, 'gradio' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=os.path.dirname(os.path.dirname(__file__)))
@@ -198,7 +199,7 @@ def tiny_gpt2(tmp_path_factory):
     import torch
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
-    from playground.tokenizers import gpt2_backend_tokenizer
+    from playground.backends.tokenizers import gpt2_backend_tokenizer
 
     path = tmp_path_factory.mktemp("tiny-gpt2")
     torch.manual_seed(0)
@@ -214,7 +215,7 @@ def tiny_bert(tmp_path_factory):
     """A 2-layer BERT with random weights and MiniLM's WordPiece tokenizer."""
     from transformers import AutoTokenizer, BertConfig, BertModel
 
-    from playground.encoder import minilm_dir
+    from playground.backends.encoder import minilm_dir
 
     path = tmp_path_factory.mktemp("tiny-bert")
     BertModel(BertConfig(vocab_size=30_522, hidden_size=32, num_hidden_layers=2,
@@ -250,7 +251,7 @@ def test_offline_an_allowed_model_fails_clearly_and_defaults_keep_working(monkey
 
 
 def test_hub_causal_lm_through_from_pretrained(monkeypatch, tiny_gpt2):
-    from playground.causal_lm import CausalLM
+    from playground.backends.causal_lm import CausalLM
 
     monkeypatch.setenv(hub.ENV_VAR, f"gpt2,{tiny_gpt2}")
     lm = backends.get(tiny_gpt2)
@@ -272,7 +273,7 @@ def test_hub_causal_lm_through_from_pretrained(monkeypatch, tiny_gpt2):
 
 
 def test_hub_encoder_through_from_pretrained(monkeypatch, tiny_bert):
-    from playground.encoder import Encoder
+    from playground.backends.encoder import Encoder
 
     monkeypatch.setenv(hub.ENV_VAR, tiny_bert)
     enc = hub.load_hub_model(tiny_bert)

@@ -7,7 +7,7 @@ import json
 
 import httpx
 
-from playground.i18n import LANGS, t
+from playground.core.i18n import LANGS, t
 
 HUGE_TEXT = "palabra " * 12_500          # 100,000 characters
 BAD_NUMBERS = [float("nan"), float("inf"), -float("inf"), 1e308, -1e308, None, "abc", [1, 2]]

@@ -7,8 +7,8 @@ so it is merged first; then lo+w (3); then e+s (3, before s+t); then es+t (3); n
 """
 import pytest
 
-from playground import bpe
-from playground.tokens import BPE_CLASSIC
+from playground.text import bpe
+from playground.text.tokens import BPE_CLASSIC
 
 
 def merged_pieces(model, n=None):

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 import app
-from playground.i18n import t
+from playground.core.i18n import t
 from tests.conftest import screenshot
 
 LANGS = ("es", "en")

@@ -17,8 +17,8 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from playground import backends  # noqa: E402
-from playground.causal_lm import MAX_FORWARD, sampling_distribution, smollm2_cache_dir  # noqa: E402
-from playground.errors import UserError  # noqa: E402
+from playground.backends.causal_lm import MAX_FORWARD, sampling_distribution, smollm2_cache_dir  # noqa: E402
+from playground.core.errors import UserError  # noqa: E402
 
 QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
 

@@ -8,9 +8,10 @@ import threading
 import pytest
 import torch
 
-from playground import backends, chat
-from playground.errors import UserError
-from playground.i18n import t
+from playground import backends
+from playground.text import chat
+from playground.core.errors import UserError
+from playground.core.i18n import t
 from tests.conftest import screenshot
 
 QUESTION = "What is the capital of France?"

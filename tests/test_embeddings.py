@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from gradio_client.exceptions import AppError
 
-from playground import backends, embeddings
-from playground.embeddings import Term
-from playground.errors import UserError
+from playground import backends
+from playground.text import embeddings
+from playground.text.embeddings import Term
+from playground.core.errors import UserError
 from tests.conftest import screenshot
 
 

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 import torch
 
-from playground import backends, generation
-from playground.generation import Steps
-from playground.i18n import t
+from playground import backends
+from playground.text import generation
+from playground.text.generation import Steps
+from playground.core.i18n import t
 from tests.conftest import screenshot
 
 ES, EN = generation.PROMPTS["es"], generation.PROMPTS["en"]

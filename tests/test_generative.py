@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import torch
 
-from playground import diffusion, diffusion2d, fashion, gan2d, gan_images, generative_models as gm, vae
-from playground.i18n import t
+from playground.images import diffusion, diffusion2d, fashion, gan2d, gan_images, generative_models as gm, vae
+from playground.core.i18n import t
 from tests.conftest import screenshot
 
 LANGS = ("es", "en")
@@ -382,7 +382,7 @@ def test_api_vae(client):
 @pytest.mark.parametrize("lang", LANGS)
 def test_browser_gan_trains_live(page_in, lang):
     # Headless, software-rendered Chromium draws a GAN frame in ~0.4 s or more on this 2-core
-    # machine: the stream waits for the page to draw each frame (playground/pacing.py), so
+    # machine: the stream waits for the page to draw each frame (playground/core/pacing.py), so
     # Stop stays clickable at the default rate.
     page = page_in(lang, tab="gan")
     # The image GAN's grid, drawn when the tab opens: its heatmap image and its title in this

@@ -2,7 +2,7 @@
 import json
 import re
 
-from playground import i18n
+from playground.core import i18n
 
 
 def test_every_key_has_spanish_and_english():

@@ -1,5 +1,6 @@
 """The Models panel: every default backend listed, with figures, in the visitor's language."""
-from playground import backends, models_panel
+from playground import backends
+from playground.lifecycle import models_panel
 
 
 def test_table_lists_every_default_backend_in_both_languages():

@@ -6,9 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from playground import neuron
-from playground.errors import UserError
-from playground import validate
+from playground.networks import neuron
+from playground.core.errors import UserError
+from playground.core import validate
 
 Z = np.concatenate([np.linspace(-30, 30, 601), [-1e3, -50.0, 0.0, 50.0, 1e3]])
 TORCH = {

@@ -1,10 +1,11 @@
-"""Live streams go no faster than the page draws them (playground/pacing.py)."""
+"""Live streams go no faster than the page draws them (playground/core/pacing.py)."""
 import threading
 import time
 
 import pytest
 
-from playground import gan2d, pacing
+from playground.images import gan2d
+from playground.core import pacing
 
 
 def test_a_consumer_that_never_acknowledges_is_paced_by_time_alone():

@@ -4,7 +4,7 @@ import json
 import gradio as gr
 import plotly.io as pio
 
-from playground import plotstyle
+from playground.core import plotstyle
 
 
 def test_figures_do_not_carry_plotlys_default_template():

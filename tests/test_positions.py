@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from playground import backends, kv_cache, positions
-from playground.i18n import t
+from playground import backends
+from playground.text import kv_cache, positions
+from playground.core.i18n import t
 
 
 # --- sinusoidal ---------------------------------------------------------------------------------

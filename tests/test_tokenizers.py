@@ -11,8 +11,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import pytest  # noqa: E402
 
-from playground import tokenizers  # noqa: E402
-from playground.errors import UserError  # noqa: E402
+from playground.backends import tokenizers  # noqa: E402
+from playground.core.errors import UserError  # noqa: E402
 
 MIXED = "Hello world! ¿Qué tal? naïve café, 東京 🤖 x=3.14\n\tend"
 
@@ -64,7 +64,7 @@ def test_gpt2_matches_the_reference_implementation():
 def test_smollm2_tokenizer_matches_the_models_own():
     from transformers import AutoTokenizer
 
-    from playground.causal_lm import smollm2_cache_dir
+    from playground.backends.causal_lm import smollm2_cache_dir
 
     reference = AutoTokenizer.from_pretrained(smollm2_cache_dir())
     assert tokenizers.get("smollm2").ids(MIXED) == reference(MIXED, add_special_tokens=False)["input_ids"]

