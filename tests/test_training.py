@@ -310,8 +310,8 @@ WATCH_EPOCHS = """() => {
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_browser_train_streams_then_pause(page_in, lang):
-    # A headless, software-rendered Chromium on a busy 2-core machine needs about a second
-    # to draw one frame (three plots): the stream waits for the page (playground/core/pacing.py).
+    # A headless, software-rendered Chromium on a busy machine draws a frame (three plots)
+    # slowly: the stream waits for the page (playground/core/pacing.py).
     page = page_in(lang, tab="training")
     if not page.locator("#training-status").is_visible():      # the ?tab= load was slow
         page.get_by_role("tab", name=t("tab_training", lang)).click()
