@@ -46,6 +46,12 @@ NEURON_GRID = 20        # each hidden neuron's picture is NEURON_GRID x NEURON_G
 MAX_HISTORY = 20_000    # loss entries kept per visitor; beyond, every other one is dropped
 STOP_WAIT = 2.0         # seconds Pause (Step, Reset) waits, at most, for a run to end
 
+# The Training tab's controls, in the order its events (and their API) pass them; n1..n6 are
+# the neurons of hidden layers 1..6, of which the first `layers` are used.
+CONTROLS = ("dataset", "n_points", "noise", "test_percent", "seed", "layers",
+            *(f"n{i}" for i in range(1, MAX_LAYERS + 1)), "activation",
+            "optimizer", "lr", "batch_size", "regularization", "reg_rate")
+
 
 @dataclass(frozen=True)
 class Config:
@@ -101,13 +107,6 @@ class Config:
                                            name("regularization")),
             reg_rate=validate.number(c["reg_rate"], name("reg_rate"), 0, 1),
         )
-
-
-# The Training tab's controls, in the order its events (and their API) pass them; n1..n6 are
-# the neurons of hidden layers 1..6, of which the first `layers` are used.
-CONTROLS = ("dataset", "n_points", "noise", "test_percent", "seed", "layers",
-            *(f"n{i}" for i in range(1, MAX_LAYERS + 1)), "activation",
-            "optimizer", "lr", "batch_size", "regularization", "reg_rate")
 
 
 # --- the network and one epoch -----------------------------------------------------------
