@@ -25,15 +25,6 @@ def forward(example, step, lang):
     return diffusion.forward_figure(example, step, lang), diffusion.schedule_figure(step, lang)
 
 
-def _prompt_label(prompt: str, lang: str) -> tuple[int, str]:
-    label, how = diffusion.prompt_class(prompt)
-    if label is None:                           # no keyword: let MiniLM rank the class names
-        from playground import backends
-        label, how = diffusion.prompt_class(prompt, backends.get("minilm"))
-    name = fashion.class_names(lang)[label]
-    return label, t(f"diffusion_matched_{how}", lang, cls=name)
-
-
 @guard
 def generate(prompt, guidance, steps, method, seed, lang):
     """Handler of `diffusion_sample`: stream the denoising of 16 images of the asked class."""
@@ -42,7 +33,8 @@ def generate(prompt, guidance, steps, method, seed, lang):
     steps = validate.integer(steps, "steps", 1, diffusion.T)
     method = validate.choice(method, ["ddim", "ddpm"], "method")
     seed = validate.integer(seed, "seed", 0, 1000)
-    label, note = _prompt_label(prompt, lang)
+    label, how = diffusion.prompt_class(prompt)        # a keyword, else MiniLM's nearest name
+    note = t(f"diffusion_matched_{how}", lang, cls=fashion.class_names(lang)[label])
     for fig in diffusion.stream_samples(label, N_SAMPLES, steps, guidance, method, seed, lang):
         yield fig, note
 

@@ -21,7 +21,8 @@ def _extra_words(value) -> tuple[str, ...]:
     return embeddings.parse_words(validate.text(value, MAX_EXTRA_CHARS))
 
 
-def _picture(k, dims):
+def validate_view(k, dims) -> tuple[int, int]:
+    """The picture's settings, checked: (how many neighbours, 2 or 3 dimensions)."""
     return (validate.integer(k, "k", 1, embeddings.MAX_NEIGHBOURS),
             DIMS[validate.choice(dims, list(DIMS), "dims")])
 
@@ -30,7 +31,7 @@ def _picture(k, dims):
 def arithmetic(expression, extra, k, dims, lang):
     """Handler of `embeddings_arithmetic`: a - b + c, its nearest words, the PCA picture."""
     terms = embeddings.parse(validate.text(expression, MAX_EXPRESSION))
-    k, n_dims = _picture(k, dims)
+    k, n_dims = validate_view(k, dims)
     extra = _extra_words(extra)
     answer = embeddings.arithmetic(terms, k)
     return (embeddings.arithmetic_figure(answer, extra, n_dims, lang),
@@ -43,7 +44,7 @@ def arithmetic(expression, extra, k, dims, lang):
 def similar(word, extra, k, dims, lang):
     """Handler of `embeddings_similar`: one word's nearest neighbours, drawn the same way."""
     word = validate.text(word, 60).strip().lower()
-    k, n_dims = _picture(k, dims)
+    k, n_dims = validate_view(k, dims)
     extra = _extra_words(extra)
     neighbours = embeddings.similar(word, k)
     return (embeddings.similar_figure(word, neighbours, extra, n_dims, lang),

@@ -1,12 +1,14 @@
 """The Training tab: a network learning live, one training step in numbers, the PyTorch code."""
 from __future__ import annotations
 
+import inspect
 import json
 
 import gradio as gr
 import numpy as np
 
-from playground.networks import datasets2d, training, training_figures as figs
+from playground.networks import backprop, datasets2d, training, training_code
+from playground.networks import training_figures as figs
 from playground.core import validate
 from playground.core.errors import UserError
 from playground.core.i18n import LANGS, t
@@ -17,7 +19,6 @@ TAB_ID = "training"
 DEFAULT = training.Config()
 LEARNING_RATES = [0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 REG_RATES = [0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
-MAX_POINTS = 1000
 MAX_SPEED = 25          # epochs per frame
 EPOCHS_PER_SECOND = 25  # the default speed, whatever the frame rate (playground/core/pacing.py)
 DEFAULT_SPEED = max(1, round(EPOCHS_PER_SECOND * training.FRAME_SECONDS))
@@ -26,61 +27,40 @@ NEURONS_EVERY = 3       # while training, redraw the hidden neurons' pictures ev
                         # the browser's work per frame is mostly redrawing plots
 
 
-def read_config(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4, n5, n6,
-                activation, optimizer, lr, batch_size, regularization, reg_rate,
-                lang) -> training.Config:
-    """The visitor's settings, checked, as a training.Config (UserError if out of range)."""
-    name = lambda key: t(key, lang)  # noqa: E731 - errors name the control as the visitor sees it
-    n = validate.integer(n_points, name("training_points"), 20, MAX_POINTS)
-    test_fraction = validate.integer(test_percent, name("training_test_percent"), 10, 90) / 100
-    n_layers = validate.integer(layers, name("training_layers"), 1, training.MAX_LAYERS)
-    widths = [validate.integer(v, name(f"training_neurons_{i}"), 1, training.MAX_NEURONS)
-              for i, v in enumerate((n1, n2, n3, n4, n5, n6), 1)]
-    rate = validate.number(lr, name("training_lr"), 0, 10)
-    if rate <= 0:
-        raise UserError("training_error_lr", value=lr)
-    return training.Config(
-        dataset=validate.choice(dataset, list(datasets2d.GENERATORS), name("training_dataset")),
-        n_points=n,
-        noise=validate.number(noise, name("training_noise"), 0, 1),
-        test_fraction=test_fraction,
-        seed=validate.integer(seed, name("training_seed"), 0, 9999),
-        hidden=tuple(widths[:n_layers]),
-        activation=validate.choice(activation, list(training.ACTIVATIONS), name("training_activation")),
-        optimizer=validate.choice(optimizer, list(training.OPTIMIZERS), name("training_optimizer")),
-        lr=rate,
-        batch_size=validate.integer(batch_size, name("training_batch"), 1,
-                                    datasets2d.train_size(n, test_fraction)),
-        regularization=validate.choice(regularization, list(training.REGULARIZATIONS),
-                                       name("training_regularization")),
-        reg_rate=validate.number(reg_rate, name("training_reg_rate"), 0, 1),
-    )
+def api_parameters(*names):
+    """Give a handler that takes `*values` these parameter names. Gradio reads a handler's
+    signature to name its API's parameters (a `*values` handler would get param_0,
+    param_1, ...): with this, the API keeps the names, one per control."""
+    def named(fn):
+        fn.__signature__ = inspect.Signature(
+            [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in names])
+        return fn
+    return named
 
 
-def _picture(session, lang, frame=None):
+def _draw(session, lang, frame=None):
     """The outputs every training event shares: the state, the numbers and three figures."""
     frame = frame or session.frame()
     return (session, figs.status_text(frame, lang), *figs.figures(frame, lang))
 
 
-def _still(session, lang, state):
+def _draw_at_rest(session, lang, state):
     """The picture of a network at rest, and what the buttons do now."""
-    return (*_picture(session, lang), figs.run_text(lang, state, session.epoch))
+    return (*_draw(session, lang), figs.run_text(lang, state, session.epoch))
 
 
 @guard
-def train(session, dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4, n5, n6,
-          activation, optimizer, lr, batch_size, regularization, reg_rate, speed, lang):
+@api_parameters("session", *training.CONTROLS, "speed", "lang")
+def train(session, *values):
     """Handler of `training_train`: train, streaming frames as fast as the visitor's page
     draws them (playground/core/pacing.py), until the run's limit (training.RUN_SECONDS or
     RUN_EPOCHS) or Pause."""
-    config = read_config(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4,
-                         n5, n6, activation, optimizer, lr, batch_size, regularization, reg_rate,
-                         lang)
+    *controls, speed, lang = values
+    config = training.Config.from_controls(controls, lang)
     epochs_per_frame = validate.integer(speed, t("training_speed", lang), 1, MAX_SPEED)
     session = training.prepare(session, config)
     for i, frame in enumerate(training.train_epochs(session, epochs_per_frame)):
-        picture = _picture(session, lang, frame)
+        picture = _draw(session, lang, frame)
         if i % NEURONS_EVERY and not frame.stopped:
             picture = (*picture[:-1], gr.skip())    # these pictures change slowly
         yield picture
@@ -106,43 +86,38 @@ def run_ended(session, lang):
         return (gr.skip(),) * 4 + (figs.run_text(lang, f"stopped_{session.ended_by}",
                                                  session.epoch),)
     state = "ready" if session.epoch == 0 else "paused"
-    return _still(session, lang, state)[1:]     # the session itself is Reset's to replace
+    return _draw_at_rest(session, lang, state)[1:]     # the session itself is Reset's to replace
 
 
 @guard
-def step(session, dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4, n5, n6,
-         activation, optimizer, lr, batch_size, regularization, reg_rate, lang):
+@api_parameters("session", *training.CONTROLS, "lang")
+def step(session, *values):
     """Handler of `training_step`: one epoch, then the picture."""
-    config = read_config(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4,
-                         n5, n6, activation, optimizer, lr, batch_size, regularization, reg_rate,
-                         lang)
-    session = training.prepare(session, config)
+    *controls, lang = values
+    session = training.prepare(session, training.Config.from_controls(controls, lang))
     session.train_epoch()
-    return _still(session, lang, "step")
+    return _draw_at_rest(session, lang, "step")
 
 
 @guard
-def show(session, dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4, n5, n6,
-         activation, optimizer, lr, batch_size, regularization, reg_rate, lang):
+@api_parameters("session", *training.CONTROLS, "lang")
+def show(session, *values):
     """Handler of `training_show`: the picture of the visitor's network, a new one if the
     data or the architecture changed."""
-    config = read_config(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4,
-                         n5, n6, activation, optimizer, lr, batch_size, regularization, reg_rate,
-                         lang)
-    session = training.prepare(session, config)
-    return _still(session, lang, "ready" if session.epoch == 0 else "paused")
+    *controls, lang = values
+    session = training.prepare(session, training.Config.from_controls(controls, lang))
+    return _draw_at_rest(session, lang, "ready" if session.epoch == 0 else "paused")
 
 
 @guard
-def reset(session, dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4, n5, n6,
-          activation, optimizer, lr, batch_size, regularization, reg_rate, lang):
+@api_parameters("session", *training.CONTROLS, "lang")
+def reset(session, *values):
     """Handler of `training_reset`: a new, untrained network."""
+    *controls, lang = values
     if session is not None:
         session.stop(wait=training.STOP_WAIT)
-    config = read_config(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4,
-                         n5, n6, activation, optimizer, lr, batch_size, regularization, reg_rate,
-                         lang)
-    return _still(training.Session(config), lang, "ready")
+    config = training.Config.from_controls(controls, lang)
+    return _draw_at_rest(training.Session(config), lang, "ready")
 
 
 @guard
@@ -152,59 +127,62 @@ def pause(session, lang):
     if session is None:                 # nothing trained yet: nothing to show but the hint
         return None, gr.skip(), gr.skip(), gr.skip(), gr.skip(), figs.run_text(lang, "ready")
     session.stop(wait=training.STOP_WAIT)
-    return _still(session, lang, "paused")
+    return _draw_at_rest(session, lang, "paused")
 
 
 @guard
-def code(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4, n5, n6,
-         activation, optimizer, lr, batch_size, regularization, reg_rate, lang):
+@api_parameters(*training.CONTROLS, "lang")
+def code(*values):
     """Handler of `training_code`: the configured network as a runnable PyTorch listing."""
-    config = read_config(dataset, n_points, noise, test_percent, seed, layers, n1, n2, n3, n4,
-                         n5, n6, activation, optimizer, lr, batch_size, regularization, reg_rate,
-                         lang)
-    return training.export_code(config, lang)
+    *controls, lang = values
+    return training_code.export_code(training.Config.from_controls(controls, lang), lang)
 
 
-def _step(x1, x2, y, lr, activation, weights, lang) -> training.Step:
-    xs = [validate.number(v, name, -STEP_LIMIT, STEP_LIMIT) for v, name in ((x1, "x1"), (x2, "x2"))]
-    target = validate.choice(y, [0, 1], "y")
-    rate = validate.number(lr, t("training_lr", lang), 0, 10)
+def validate_step(x1, x2, y, lr, activation, weights, lang) -> dict:
+    """The step-in-numbers controls, checked, as the arguments of backprop.one_step."""
+    x1, x2 = (validate.number(v, name, -STEP_LIMIT, STEP_LIMIT)
+              for v, name in ((x1, "x1"), (x2, "x2")))
+    target = float(validate.choice(y, [0, 1], "y"))
+    rate = validate.number(lr, t("training_lr", lang), 0, training.MAX_LR)
     if rate <= 0:
         raise UserError("training_error_lr", value=lr)
-    act = validate.choice(activation, list(training.STEP_ACTIVATIONS), t("training_activation", lang))
+    act = validate.choice(activation, list(backprop.ACTIVATIONS), t("training_activation", lang))
     params = {name: validate.number(w, name, -STEP_LIMIT, STEP_LIMIT)
-              for name, w in zip(training.STEP_PARAMS, weights)}
-    return training.one_step(*xs, float(target), params, rate, act)
+              for name, w in zip(backprop.PARAMS, weights)}
+    return {"x1": x1, "x2": x2, "y": target, "params": params, "lr": rate, "activation": act}
 
 
 @guard
-def backprop(x1, x2, y, lr, activation, w11, w12, w21, w22, b1, b2, v1, v2, c, lang):
+def backprop_step(x1, x2, y, lr, activation, w11, w12, w21, w22, b1, b2, v1, v2, c, lang):
     """Handler of `training_backprop`: one step of a 2-2-1 network on one example, by hand."""
-    result = _step(x1, x2, y, lr, activation, (w11, w12, w21, w22, b1, b2, v1, v2, c), lang)
-    return figs.step_explanation(result, lang), figs.step_figure(result, lang)
+    weights = (w11, w12, w21, w22, b1, b2, v1, v2, c)
+    result = backprop.one_step(**validate_step(x1, x2, y, lr, activation, weights, lang))
+    return backprop.explain(result, lang), backprop.figure(result, lang)
 
 
 @guard
 def apply_update(x1, x2, y, lr, activation, w11, w12, w21, w22, b1, b2, v1, v2, c, lang):
     """The weights after the step, into the sliders (which recompute the next step)."""
-    result = _step(x1, x2, y, lr, activation, (w11, w12, w21, w22, b1, b2, v1, v2, c), lang)
+    weights = (w11, w12, w21, w22, b1, b2, v1, v2, c)
+    result = backprop.one_step(**validate_step(x1, x2, y, lr, activation, weights, lang))
     return [float(np.clip(round(result.new_params[k], 4), -STEP_LIMIT, STEP_LIMIT))
-            for k in training.STEP_PARAMS]
+            for k in backprop.PARAMS]
 
 
 def random_weights():
-    params = training.random_step_params(np.random.default_rng())
-    return [params[k] for k in training.STEP_PARAMS]
+    params = backprop.random_params(np.random.default_rng())
+    return [params[k] for k in backprop.PARAMS]
 
 
 def classic_example():
-    ex = training.STEP_EXAMPLE
+    ex = backprop.EXAMPLE
     return [ex["x1"], ex["x2"], ex["y"], ex["lr"], ex["activation"],
-            *[ex["params"][k] for k in training.STEP_PARAMS]]
+            *[ex["params"][k] for k in backprop.PARAMS]]
 
 
 def show_layers(layers):
-    n = int(layers) if isinstance(layers, (int, float)) and 1 <= layers <= 6 else 6
+    top = training.MAX_LAYERS
+    n = int(layers) if isinstance(layers, (int, float)) and 1 <= layers <= top else top
     return [gr.update(visible=i < n) for i in range(training.MAX_LAYERS)]
 
 
@@ -225,13 +203,13 @@ def _live_section(lang):
             dataset = Radio([(I18N(f"training_dataset_{k}"), k) for k in datasets2d.GENERATORS],
                             value=DEFAULT.dataset, label=I18N("training_dataset"),
                             elem_id="training-dataset")
-            n_points = Slider(20, MAX_POINTS, value=DEFAULT.n_points, step=10,
+            n_points = Slider(20, training.MAX_POINTS, value=DEFAULT.n_points, step=10,
                               label=I18N("training_points"), elem_id="training-points")
             noise = Slider(0, 1, value=DEFAULT.noise, step=0.05, label=I18N("training_noise"),
                            elem_id="training-noise")
             test_percent = Slider(10, 90, value=round(DEFAULT.test_fraction * 100), step=5,
                                   label=I18N("training_test_percent"), elem_id="training-test")
-            seed = Slider(0, 9999, value=DEFAULT.seed, step=1, label=I18N("training_seed"),
+            seed = Slider(0, training.MAX_SEED, value=DEFAULT.seed, step=1, label=I18N("training_seed"),
                           elem_id="training-seed")
             gr.Markdown(I18N("training_network_heading"))
             layers = Slider(1, training.MAX_LAYERS, value=len(DEFAULT.hidden), step=1,
@@ -280,7 +258,7 @@ def _live_section(lang):
 
     session = gr.State(None)
     structure = [dataset, n_points, noise, test_percent, seed, layers, *neurons, activation]
-    controls = [*structure, optimizer, lr, batch, regularization, reg_rate]
+    controls = [*structure, optimizer, lr, batch, regularization, reg_rate]   # training.CONTROLS
     picture = [session, status, boundary, loss, neuron_maps]
 
     layers.change(show_layers, layers, neurons, queue=False, api_visibility="private")
@@ -312,7 +290,7 @@ def _live_section(lang):
 def _step_section(lang):
     gr.Markdown(I18N("training_step_lesson"),
                 latex_delimiters=[{"left": "$", "right": "$", "display": False}])
-    ex = training.STEP_EXAMPLE
+    ex = backprop.EXAMPLE
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             with gr.Row():
@@ -324,7 +302,7 @@ def _step_section(lang):
                            elem_id="training-step-y")
             rate = Slider(0.01, 10, value=ex["lr"], step=0.01, label=I18N("training_lr"),
                           elem_id="training-step-lr")
-            act = Radio([(I18N(f"act_{k}"), k) for k in training.STEP_ACTIVATIONS],
+            act = Radio([(I18N(f"act_{k}"), k) for k in backprop.ACTIVATIONS],
                         value=ex["activation"], label=I18N("training_step_activation"),
                         elem_id="training-step-activation")
             weights = []
@@ -334,7 +312,7 @@ def _step_section(lang):
                         weights += [Slider(-STEP_LIMIT, STEP_LIMIT, value=ex["params"][k],
                                            step=0.0001, label=k, min_width=90, buttons=[],
                                            elem_id=f"training-step-{k}") for k in row]
-            weights = sorted(weights, key=lambda w: training.STEP_PARAMS.index(w.label))
+            weights = sorted(weights, key=lambda w: backprop.PARAMS.index(w.label))
             apply_btn = gr.Button(I18N("training_step_apply"), variant="primary",
                                   elem_id="training-step-apply")
             with gr.Row():
@@ -346,7 +324,7 @@ def _step_section(lang):
     explanation = gr.Markdown(elem_id="training-step-numbers")
 
     inputs = [x1, x2, target, rate, act, *weights]
-    gr.on([app_of(lang).load, lang.change, *[c.change for c in inputs]], backprop,
+    gr.on([app_of(lang).load, lang.change, *[c.change for c in inputs]], backprop_step,
           [*inputs, lang], [explanation, diagram], api_name="training_backprop",
           trigger_mode="always_last", show_progress="hidden", **LIGHT)
     apply_btn.click(apply_update, [*inputs, lang], weights, api_visibility="private",
@@ -362,7 +340,7 @@ def build(lang: gr.Component) -> gr.Tab:
         controls = _live_section(lang)
         _step_section(lang)
         gr.Markdown(I18N("training_export_lesson"))
-        listing = gr.Code(training.export_code(DEFAULT, "es"), language="python",
+        listing = gr.Code(training_code.export_code(DEFAULT, "es"), language="python",
                           label=I18N("training_code_label"), interactive=False, max_lines=40,
                           show_line_numbers=False,
                           elem_id="training-code")

@@ -243,6 +243,32 @@ def test_prompt_keywords_in_both_languages(prompt, label):
     assert fashion.class_names("en")[label] and fashion.class_names("es")[label]
 
 
+class NamesEncoder:
+    """A stand-in for MiniLM: each class name is its own direction; the prompt leans
+    toward the one of `target` (a name in fashion.CLASSES)."""
+
+    def __init__(self, target):
+        self.names = fashion.CLASSES["es"] + fashion.CLASSES["en"]
+        self.target = target
+
+    def embed(self, texts):
+        rows = [self.names.index(text) if text in self.names else 0 for text in texts]
+        vectors = np.eye(len(self.names))[rows]
+        vectors[0] = 0.2 + 3 * (np.arange(len(self.names)) == self.names.index(self.target))
+        return vectors
+
+
+@pytest.mark.parametrize("target", ["Bag", "Bolso", "Ankle boot", "Camiseta"])
+def test_prompt_without_keyword_takes_the_nearest_class_name(monkeypatch, target):
+    label = fashion.CLASSES["en" if target in fashion.CLASSES["en"] else "es"].index(target)
+    assert diffusion.prompt_class("zzz", NamesEncoder(target)) == (label, "minilm")
+    asked = []
+    monkeypatch.setattr(diffusion.backends, "get",
+                        lambda name: asked.append(name) or NamesEncoder(target))
+    assert diffusion.prompt_class("zzz") == (label, "minilm") and asked == ["minilm"]
+    assert diffusion.prompt_class("una zapatilla") == (7, "keyword") and asked == ["minilm"]
+
+
 # --- the shipped checkpoints --------------------------------------------------------------------------
 
 def test_shipped_example_images_are_recognized_by_the_judge():

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from scipy import special
 
 from playground.networks import neuron
 from playground.core.errors import UserError
@@ -49,6 +50,15 @@ def test_three_inputs_is_a_dot_product_plus_bias():
     r = neuron.forward(x, w, b, "tanh")
     assert r.weighted_sum == pytest.approx(float(np.dot(x, w) + b))
     assert r.output == pytest.approx(math.tanh(np.dot(x, w) + b))
+
+
+def test_sigmoid_of_a_float_is_a_float_equal_to_scipys_expit():
+    """The course's one sigmoid: backprop's hand-worked step calls it on plain floats."""
+    for z in (-1e4, -745.0, -7.0, -1e-9, 0.0, 0.3775, 7.0, 40.0, 1e4):
+        value = neuron.sigmoid(z)
+        assert type(value) is float
+        assert value == pytest.approx(special.expit(z), rel=1e-15, abs=1e-300)
+    assert round(neuron.sigmoid(3 * 2 + 1), 4) == 0.9991          # x = 3, w = 2, b = 1
 
 
 def test_sigmoid_is_in_open_unit_interval_and_monotone():

@@ -1,4 +1,5 @@
-"""The Training tab: datasets, live training, one step by hand against autograd, the export;
+"""The Training tab: datasets, live training, one step by hand (playground.networks.backprop)
+against autograd, the settings read from the controls, the export;
 then its API events and a browser journey in both languages."""
 import math
 import re
@@ -8,7 +9,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from playground.networks import datasets2d, training, training_figures as figs
+from playground.networks import backprop, datasets2d, neuron, training, training_code
+from playground.networks import training_figures as figs
+from playground.core.errors import UserError
 from playground.core.i18n import t
 from tests.conftest import screenshot
 
@@ -56,25 +59,25 @@ def autograd_step(x, y, params, activation):
     return loss.item(), {k: v.grad.item() for k, v in p.items()}
 
 
-@pytest.mark.parametrize("activation", training.STEP_ACTIVATIONS)
+@pytest.mark.parametrize("activation", backprop.ACTIVATIONS)
 def test_step_gradients_equal_autograd(activation):
     rng = np.random.default_rng(42)
     for _ in range(25):
-        params = {k: float(rng.uniform(-2, 2)) for k in training.STEP_PARAMS}
+        params = {k: float(rng.uniform(-2, 2)) for k in backprop.PARAMS}
         x, y, lr = rng.uniform(-2, 2, 2), int(rng.integers(0, 2)), float(rng.uniform(0.01, 2))
-        step = training.one_step(x[0], x[1], y, params, lr, activation)
+        step = backprop.one_step(x[0], x[1], y, params, lr, activation)
         loss, grads = autograd_step(x, y, params, activation)
         assert step.loss == pytest.approx(loss, rel=1e-9, abs=1e-12)
-        ours = torch.tensor([step.grads[k] for k in training.STEP_PARAMS], dtype=torch.float64)
-        ref = torch.tensor([grads[k] for k in training.STEP_PARAMS], dtype=torch.float64)
+        ours = torch.tensor([step.grads[k] for k in backprop.PARAMS], dtype=torch.float64)
+        ref = torch.tensor([grads[k] for k in backprop.PARAMS], dtype=torch.float64)
         assert torch.allclose(ours, ref, rtol=1e-9, atol=1e-12)
-        for k in training.STEP_PARAMS:
+        for k in backprop.PARAMS:
             assert step.new_params[k] == pytest.approx(params[k] - lr * grads[k], abs=1e-12)
 
 
 def test_step_loss_is_bce_with_logits_even_when_saturated():
-    params = dict.fromkeys(training.STEP_PARAMS, 5.0)
-    step = training.one_step(5, 5, 0, params, 0.1, "relu")        # z = 5 * 55 * 2 + 5
+    params = dict.fromkeys(backprop.PARAMS, 5.0)
+    step = backprop.one_step(5, 5, 0, params, 0.1, "relu")        # z = 5 * 55 * 2 + 5
     ref = F.binary_cross_entropy_with_logits(torch.tensor(step.z_out, dtype=torch.float64),
                                              torch.tensor(0.0, dtype=torch.float64))
     assert math.isfinite(step.loss) and step.loss == pytest.approx(ref.item())
@@ -82,20 +85,30 @@ def test_step_loss_is_bce_with_logits_even_when_saturated():
 
 def test_step_reproduces_the_classic_worked_example():
     """M. Mazur's numbers: net_h1 = 0.3775, out_h1 = 0.593269992, out_o1 = 0.75136507."""
-    ex = training.STEP_EXAMPLE
-    step = training.one_step(ex["x1"], ex["x2"], ex["y"], ex["params"], ex["lr"], ex["activation"])
+    ex = backprop.EXAMPLE
+    step = backprop.one_step(ex["x1"], ex["x2"], ex["y"], ex["params"], ex["lr"], ex["activation"])
     assert step.z_hidden[0] == pytest.approx(0.3775)
     assert step.h[0] == pytest.approx(0.593269992)
     assert step.y_hat == pytest.approx(0.75136507)
     assert step.new_loss < step.loss                               # the step helps
-    too_long = training.one_step(ex["x1"], ex["x2"], ex["y"], ex["params"], 10.0, "relu")
+    too_long = backprop.one_step(ex["x1"], ex["x2"], ex["y"], ex["params"], 10.0, "relu")
     assert too_long.new_params["c"] == pytest.approx(ex["params"]["c"] - 10 * too_long.grads["c"])
 
 
+def test_step_uses_the_courses_one_sigmoid():
+    assert backprop.sigmoid is neuron.sigmoid
+    for z in (-800.0, -7.0, 0.0, 0.3775, 7.0, 800.0):
+        value, slope = backprop.activate_with_slope("sigmoid", z)
+        ref = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+        torch.sigmoid(ref).backward()
+        assert value == pytest.approx(torch.sigmoid(ref).item(), abs=1e-15)
+        assert slope == pytest.approx(ref.grad.item(), abs=1e-15)
+
+
 def test_step_explanation_plugs_in_the_numbers_in_both_languages():
-    ex = training.STEP_EXAMPLE
-    step = training.one_step(ex["x1"], ex["x2"], ex["y"], ex["params"], ex["lr"], ex["activation"])
-    es, en = figs.step_explanation(step, "es"), figs.step_explanation(step, "en")
+    ex = backprop.EXAMPLE
+    step = backprop.one_step(ex["x1"], ex["x2"], ex["y"], ex["params"], ex["lr"], ex["activation"])
+    es, en = backprop.explain(step, "es"), backprop.explain(step, "en")
     for text in (es, en):
         assert "0.15·0.05 + 0.2·0.1 + 0.35 = **0.3775**" in text
         assert "ŷ = σ(z) = **0.7514**" in text
@@ -103,7 +116,7 @@ def test_step_explanation_plugs_in_the_numbers_in_both_languages():
         assert "| w11 | 0.15 |" in text
     assert "Retropropagación" in es and "Backpropagation" in en
     assert "baja" in es and "goes down" in en
-    fig = figs.step_figure(step, "en")
+    fig = backprop.figure(step, "en")
     assert "gradient" in fig.layout.title.text and fig.layout.height
 
 
@@ -155,11 +168,26 @@ def test_hyperparameters_keep_the_network_structure_makes_a_new_one():
     assert wider is not session and wider.epoch == 0
 
 
+def test_settings_are_read_from_the_controls_and_checked():
+    values = {**ARGS, "layers": 3, "n3": 2, "n4": 7}            # n4..n6: hidden layers not used
+    assert list(values) == list(training.CONTROLS)              # the order the API passes them
+    config = training.Config.from_controls(list(values.values()), "en")
+    assert config == training.Config(n_points=200, hidden=(8, 8, 2))
+    assert config.lr == 0.03 and config.test_fraction == 0.3 and config.batch_size == 32
+    for bad, lang, words in ((("batch_size", 500), "es", "Tamaño del mini-lote"),
+                             (("lr", 0), "en", "learning rate must be greater than 0"),
+                             (("n2", 9), "en", t("training_neurons_2", "en")),
+                             (("dataset", "spiral!"), "en", t("training_dataset", "en"))):
+        with pytest.raises(UserError) as error:
+            training.Config.from_controls(list({**ARGS, bad[0]: bad[1]}.values()), lang)
+        assert words in t(error.value.key, lang, **error.value.values)
+
+
 def test_export_runs_and_reproduces_the_apps_training():
     config = training.Config(dataset="xor", n_points=120, noise=0.1, test_fraction=0.25, seed=3,
                              hidden=(4, 3, 2), activation="relu", optimizer="sgd", lr=0.1,
                              batch_size=16, regularization="l2", reg_rate=0.001)
-    listing = training.export_code(config, "en", epochs=3)
+    listing = training_code.export_code(config, "en", epochs=3)
     namespace = {}
     exec(compile(listing, "listing.py", "exec"), namespace)      # prints its test accuracy
     model = namespace["model"]
@@ -171,8 +199,8 @@ def test_export_runs_and_reproduces_the_apps_training():
         session.train_epoch()
     for ours, theirs in zip(session.model.parameters(), model.parameters()):
         assert torch.allclose(ours, theirs, atol=1e-6)
-    assert "Adam" in training.export_code(training.Config(), "es") and "# 1. Los datos" in \
-        training.export_code(training.Config(), "es")
+    assert "Adam" in training_code.export_code(training.Config(), "es") and "# 1. Los datos" in \
+        training_code.export_code(training.Config(), "es")
 
 
 def test_figures_are_labelled_in_the_visitors_language():
@@ -237,11 +265,21 @@ def test_api_show_step_train_pause_resume_reset(own_client):
     assert epoch_of(status) == 0 and "Ready" in state
 
 
+def test_api_parameters_are_named_after_the_controls(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    names = {name: [p["parameter_name"] for p in endpoint["parameters"]]
+             for name, endpoint in endpoints.items() if name.startswith("/training_")}
+    for name in ("/training_show", "/training_step", "/training_reset", "/training_code"):
+        assert names[name] == [*ARGS, "lang"], name
+    assert names["/training_train"] == [*ARGS, "speed", "lang"]
+    assert names["/training_pause"] == ["lang"]
+
+
 def test_api_code_and_backprop(client):
-    listing = client.predict(*{**ARGS, "layers": 3, "n3": 2}.values(), "en",
+    listing = client.predict(**{**ARGS, "layers": 3, "n3": 2}, lang="en",   # by keyword too
                              api_name="/training_code")
     assert "nn.Linear(8, 2), nn.Tanh()" in listing and "torch.optim.Adam" in listing
-    ex = training.STEP_EXAMPLE
+    ex = backprop.EXAMPLE
     text, figure = client.predict(ex["x1"], ex["x2"], ex["y"], ex["lr"], ex["activation"],
                                   *ex["params"].values(), "en", api_name="/training_backprop")
     assert "**0.7514**" in text and "goes down" in text and figure["type"] == "plotly"
@@ -272,8 +310,8 @@ WATCH_EPOCHS = """() => {
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_browser_train_streams_then_pause(page_in, lang):
-    # A headless, software-rendered Chromium on a busy 2-core machine needs about a second
-    # to draw one frame (three plots): the stream waits for the page (playground/core/pacing.py).
+    # A headless, software-rendered Chromium on a busy machine draws a frame (three plots)
+    # slowly: the stream waits for the page (playground/core/pacing.py).
     page = page_in(lang, tab="training")
     if not page.locator("#training-status").is_visible():      # the ?tab= load was slow
         page.get_by_role("tab", name=t("tab_training", lang)).click()
@@ -303,13 +341,13 @@ def test_browser_train_streams_then_pause(page_in, lang):
     boundary = page.locator("#training-boundary").inner_text()
     assert t("training_boundary_title", lang, epoch=0).split("·")[0].strip() in boundary
     assert t("training_layer_n", lang, n=2) in page.locator("#training-neurons").inner_text()
-    ex = training.STEP_EXAMPLE                                 # one step in numbers, twice
-    first = training.one_step(ex["x1"], ex["x2"], ex["y"], ex["params"], ex["lr"], ex["activation"])
+    ex = backprop.EXAMPLE                                 # one step in numbers, twice
+    first = backprop.one_step(ex["x1"], ex["x2"], ex["y"], ex["params"], ex["lr"], ex["activation"])
     after = {k: round(v, 4) for k, v in first.new_params.items()}
-    second = training.one_step(ex["x1"], ex["x2"], ex["y"], after, ex["lr"], ex["activation"])
+    second = backprop.one_step(ex["x1"], ex["x2"], ex["y"], after, ex["lr"], ex["activation"])
     page.locator("#training-step-apply").click()
     page.wait_for_function(
         "text => document.querySelector('#training-step-figure').textContent.includes(text)",
-        arg=f"L = {figs._n(second.loss)}", timeout=20_000, polling=500)
-    assert figs._n(second.new_loss) in page.locator("#training-step-numbers").inner_text()
+        arg=f"L = {backprop.four_digits(second.loss)}", timeout=20_000, polling=500)
+    assert backprop.four_digits(second.new_loss) in page.locator("#training-step-numbers").inner_text()
     screenshot(page, f"training-paused-{lang}")

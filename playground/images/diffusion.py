@@ -21,6 +21,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+from playground import backends
 from playground.images import fashion
 
 T = 1000                 # diffusion steps of the shipped model
@@ -143,22 +144,24 @@ def sample_images(model, labels, **kwargs) -> torch.Tensor:
 
 # --- prompts ----------------------------------------------------------------------------------
 
-def prompt_class(prompt: str, encoder=None) -> tuple[int | None, str]:
-    """The Fashion-MNIST class a short prompt asks for: (class id, how it was chosen).
+def prompt_class(prompt: str, encoder=None) -> tuple[int, str]:
+    """The Fashion-MNIST class a short prompt names, and how it was found: (class id,
+    "keyword" or "minilm").
 
-    First the keyword table of playground.images.fashion ("una zapatilla" -> Sneaker); if no keyword
-    matches and an encoder is given (MiniLM), the class name in either language closest to
-    the prompt by cosine similarity of sentence embeddings.
+    First the keyword table of playground.images.fashion ("una zapatilla" -> Sneaker); if no
+    keyword matches, the class name in either language closest to the prompt by cosine
+    similarity of sentence embeddings, from `encoder` (anything with `embed(texts)`; by
+    default the shared MiniLM backend, loaded on first use).
     """
     label = fashion.match_keyword(prompt)
     if label is not None:
         return label, "keyword"
     if encoder is None:
-        return None, "none"
+        encoder = backends.get("minilm")
     names = fashion.CLASSES["es"] + fashion.CLASSES["en"]
-    vectors = encoder.embed([prompt] + names)                      # (1 + 20, 384)
+    vectors = encoder.embed([prompt] + names)                      # (1 + 20, D)
     vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    scores = vectors[1:] @ vectors[0]
+    scores = vectors[1:] @ vectors[0]                              # (20,) cosines
     return int(np.argmax(scores)) % len(fashion.CLASSES["en"]), "minilm"
 
 

@@ -18,7 +18,7 @@ from scipy import special
 
 from playground.core import plotstyle
 from playground.core.i18n import t
-from playground.core.plotstyle import fmt
+from playground.core.plotstyle import fmt, typed_array
 
 # --- activations -------------------------------------------------------------------
 # Each takes and returns a numpy array (or a float) elementwise.
@@ -31,6 +31,8 @@ def relu(z):
 
 
 def sigmoid(z):
+    """The logistic function 1 / (1 + e^-z), of a float (returns a float) or an array: the
+    course's one sigmoid (playground.networks.backprop uses it too)."""
     # Two branches so that exp never overflows: for z < 0 use e^z / (1 + e^z).
     z = np.asarray(z, dtype=float)
     out = np.empty_like(z)
@@ -228,9 +230,9 @@ def plane_figure(result: NeuronResult, lang: str, extent: float = 5.0) -> go.Fig
     w1, w2 = (list(result.weights) + [0.0, 0.0])[:2]
     x1, x2 = (list(result.inputs) + [0.0, 0.0])[:2]
     xs, ys, out = output_grid(w1, w2, result.bias, result.activation, extent, n=101)
-    # float32 on the wire: half the bytes of every redraw, the same picture on screen
-    heat = {"type": "heatmap", "x": xs.astype(np.float32), "y": ys.astype(np.float32),
-            "z": out.astype(np.float32), "colorscale": "RdBu_r",
+    # float32 typed arrays on the wire: a slider redraws this on every move
+    heat = {"type": "heatmap", "x": typed_array(xs), "y": typed_array(ys),
+            "z": typed_array(out), "colorscale": "RdBu_r",
             "colorbar": {"title": {"text": t("neuron_plane_output", lang)}}}
     if out.min() < 0:
         heat["zmid"] = 0

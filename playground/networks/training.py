@@ -8,13 +8,13 @@ minimising the binary cross-entropy with SGD or Adam (Kingma & Ba, 2015) on mini
 A `Session` holds one visitor's data, network, optimizer and loss history; the page keeps it
 in gr.State, never in a module global. `train_epochs` trains it and yields one `Frame` (the
 numbers a picture needs) every few epochs, and stops by itself after RUN_SECONDS or
-RUN_EPOCHS. `one_step` is the same cycle by hand, for a 2-2-1 network and one example, with
-every intermediate number; the tests check its gradients against torch autograd.
+RUN_EPOCHS. A `Config` holds what the visitor set, read from the tab's controls by
+`Config.from_controls`. playground.networks.training_code writes the same run as a short
+PyTorch program; the same cycle by hand, for a 2-2-1 network and one example, is
+playground.networks.backprop.
 """
 from __future__ import annotations
 
-import inspect
-import math
 import threading
 import time
 from contextlib import contextmanager
@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from playground.networks import datasets2d
-from playground.core import pacing
+from playground.core import pacing, validate
+from playground.core.errors import UserError
 from playground.core.i18n import t
 
 # torch is imported where it is used: importing the app stays fast (torch takes seconds).
@@ -32,6 +33,9 @@ OPTIMIZERS = {"sgd": "SGD", "adam": "Adam"}     # names in torch.nn and torch.op
 REGULARIZATIONS = ("none", "l1", "l2")
 MAX_LAYERS = 6
 MAX_NEURONS = 8
+MAX_POINTS = 1000
+MAX_SEED = 9999
+MAX_LR = 10.0
 
 RUN_SECONDS = 30        # one press of Train runs at most this long (the queue has 2 slots) ...
 RUN_EPOCHS = 1000       # ... or this many epochs, whichever comes first
@@ -39,9 +43,14 @@ FRAME_SECONDS = pacing.frame_seconds()   # what a browser can draw (playground/c
 TRAIN_BUDGET = 0.06     # seconds of training between two frames, at most (always >= 1 epoch)
 GRID = 60               # the decision boundary is drawn on a GRID x GRID grid
 NEURON_GRID = 20        # each hidden neuron's picture is NEURON_GRID x NEURON_GRID
-EXPORT_EPOCHS = 300     # epochs in the exported listing
 MAX_HISTORY = 20_000    # loss entries kept per visitor; beyond, every other one is dropped
 STOP_WAIT = 2.0         # seconds Pause (Step, Reset) waits, at most, for a run to end
+
+# The Training tab's controls, in the order its events (and their API) pass them; n1..n6 are
+# the neurons of hidden layers 1..6, of which the first `layers` are used.
+CONTROLS = ("dataset", "n_points", "noise", "test_percent", "seed", "layers",
+            *(f"n{i}" for i in range(1, MAX_LAYERS + 1)), "activation",
+            "optimizer", "lr", "batch_size", "regularization", "reg_rate")
 
 
 @dataclass(frozen=True)
@@ -66,10 +75,43 @@ class Config:
         return (self.dataset, self.n_points, self.noise, self.test_fraction, self.seed,
                 self.hidden, self.activation)
 
+    @classmethod
+    def from_controls(cls, values, lang: str) -> Config:
+        """The settings as the tab's controls hold them, one value per name of CONTROLS and
+        in that order, checked: a UserError names the control as the visitor reads it."""
+        if len(values) != len(CONTROLS):
+            raise ValueError(f"expected {len(CONTROLS)} control values, got {len(values)}")
+        c = dict(zip(CONTROLS, values))
+        name = lambda key: t(f"training_{key}", lang)   # noqa: E731 - the control's label
+        n = validate.integer(c["n_points"], name("points"), 20, MAX_POINTS)
+        test_fraction = validate.integer(c["test_percent"], name("test_percent"), 10, 90) / 100
+        n_layers = validate.integer(c["layers"], name("layers"), 1, MAX_LAYERS)
+        widths = [validate.integer(c[f"n{i}"], name(f"neurons_{i}"), 1, MAX_NEURONS)
+                  for i in range(1, MAX_LAYERS + 1)]
+        lr = validate.number(c["lr"], name("lr"), 0, MAX_LR)
+        if lr <= 0:
+            raise UserError("training_error_lr", value=c["lr"])
+        return cls(
+            dataset=validate.choice(c["dataset"], list(datasets2d.GENERATORS), name("dataset")),
+            n_points=n,
+            noise=validate.number(c["noise"], name("noise"), 0, 1),
+            test_fraction=test_fraction,
+            seed=validate.integer(c["seed"], name("seed"), 0, MAX_SEED),
+            hidden=tuple(widths[:n_layers]),
+            activation=validate.choice(c["activation"], list(ACTIVATIONS), name("activation")),
+            optimizer=validate.choice(c["optimizer"], list(OPTIMIZERS), name("optimizer")),
+            lr=lr,
+            batch_size=validate.integer(c["batch_size"], name("batch"), 1,
+                                        datasets2d.train_size(n, test_fraction)),
+            regularization=validate.choice(c["regularization"], list(REGULARIZATIONS),
+                                           name("regularization")),
+            reg_rate=validate.number(c["reg_rate"], name("reg_rate"), 0, 1),
+        )
+
 
 # --- the network and one epoch -----------------------------------------------------------
-# init_weights and train_one_epoch are copied verbatim into the exported listing, so they
-# only use torch and their arguments.
+# init_weights and train_one_epoch are copied verbatim into the exported listing
+# (playground.networks.training_code), so they only use torch and their arguments.
 
 def build_network(hidden, activation: str):
     """nn.Sequential: 2 inputs -> hidden layers with `activation` -> 1 logit."""
@@ -122,11 +164,10 @@ def make_optimizer(model, name: str, lr: float):
 @contextmanager
 def one_thread():
     """Run torch on one thread here. A small network's ops are tiny, and on a busy 2-core
-    host torch's second thread makes them wait for a free core: tanh on a 32 x 8 batch took
-    6 ms with two threads and 8 us with one, and an epoch of
-    the benchmark's network 80-120 ms against 20 ms (bench/bench_training.py). torch keeps the
-    thread count per thread once set, so this only touches the calling thread; it restores
-    the previous count for whatever runs next on the same worker thread."""
+    host torch's second thread makes them wait for a free core, so one thread is faster
+    (bench/bench_training.py measures both). torch keeps the thread count per thread once
+    set, so this only touches the calling thread; it restores the previous count for
+    whatever runs next on the same worker thread."""
     import torch
     before = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -304,157 +345,3 @@ def _run(session, run, epochs_per_frame, max_epochs, max_seconds, frame_seconds)
         yield frame
         if stopped:
             return
-
-
-# --- the exported listing -----------------------------------------------------------------
-
-def _listing(fn) -> str:
-    """A function's source for the listing, without its lazy `import torch` (done on top)."""
-    return inspect.getsource(fn).replace("    import torch\n", "", 1)
-
-
-def export_code(config: Config, lang: str, epochs: int = EXPORT_EPOCHS) -> str:
-    """A short, runnable PyTorch program that builds and trains the configured network on
-    the same data, with the same initial weights, as the app."""
-    generator = datasets2d.GENERATORS[config.dataset].__name__
-    widths = [2, *config.hidden]
-    act = ACTIVATIONS[config.activation]
-    layers = "".join(f"    nn.Linear({a}, {b}), nn.{act}(),\n" for a, b in zip(widths, widths[1:]))
-    shape = " → ".join(map(str, [2, *config.hidden, 1]))
-    optim = OPTIMIZERS[config.optimizer]
-    return f'''# {t("training_code_header", lang, shape=shape)}
-# pip install torch numpy
-import numpy as np
-import torch
-from torch import nn
-
-SEED = {config.seed}
-EPOCHS = {epochs}
-
-# 1. {t("training_code_data", lang)}
-{datasets2d.source(config.dataset)}
-
-rng = np.random.default_rng(SEED)
-X, y = {generator}({config.n_points}, {config.noise!r}, rng)
-X_train, y_train, X_test, y_test = split(X, y, {config.test_fraction!r}, rng)
-X_train, y_train, X_test, y_test = (torch.tensor(a, dtype=torch.float32)
-                                    for a in (X_train, y_train, X_test, y_test))
-
-# 2. {t("training_code_network", lang)}
-model = nn.Sequential(
-{layers}    nn.Linear({widths[-1]}, 1),
-)
-
-
-{_listing(init_weights)}
-
-generator = init_weights(model, SEED)
-
-# 3. {t("training_code_optimizer", lang)}
-optimizer = torch.optim.{optim}(model.parameters(), lr={config.lr!r})
-
-
-{_listing(train_one_epoch)}
-
-# 4. {t("training_code_train", lang)}
-for epoch in range(1, EPOCHS + 1):
-    train_one_epoch(model, optimizer, X_train, y_train, {config.batch_size}, "{config.regularization}",
-                    {config.reg_rate!r}, generator)
-
-# 5. {t("training_code_test", lang)}
-with torch.no_grad():
-    accuracy = ((model(X_test).squeeze(1) > 0).float() == y_test).float().mean().item()
-print(f"{t("training_code_accuracy", lang)}: {{accuracy:.1%}}")
-'''
-
-
-# --- one training step by hand: a 2-2-1 network and one example ---------------------------
-
-STEP_PARAMS = ("w11", "w12", "w21", "w22", "b1", "b2", "v1", "v2", "c")
-STEP_ACTIVATIONS = ("sigmoid", "tanh", "relu")
-# The classic worked example (M. Mazur, "A step by step backpropagation example", 2015),
-# reduced to one output: inputs 0.05 and 0.10, target 1.
-STEP_EXAMPLE = {"x1": 0.05, "x2": 0.10, "y": 1, "lr": 0.5, "activation": "sigmoid",
-                "params": {"w11": 0.15, "w12": 0.20, "w21": 0.25, "w22": 0.30, "b1": 0.35,
-                           "b2": 0.35, "v1": 0.40, "v2": 0.45, "c": 0.60}}
-
-
-def _sigmoid(z: float) -> float:
-    if z >= 0:
-        return 1 / (1 + math.exp(-z))
-    ez = math.exp(z)
-    return ez / (1 + ez)
-
-
-def activate_with_slope(name: str, z: float) -> tuple[float, float]:
-    """(f(z), f'(z)) for the hidden layer's activation; ReLU'(0) = 0 as in torch."""
-    if name == "sigmoid":
-        s = _sigmoid(z)
-        return s, s * (1 - s)
-    if name == "tanh":
-        a = math.tanh(z)
-        return a, 1 - a * a
-    if name == "relu":
-        return max(z, 0.0), 1.0 if z > 0 else 0.0
-    raise ValueError(f"unknown activation {name!r}")
-
-
-@dataclass(frozen=True)
-class Step:
-    """Every number of one training step of the 2-2-1 network on one example (x1, x2; y).
-
-    Hidden neuron i: z_i = w_i1 x1 + w_i2 x2 + b_i, h_i = f(z_i). Output: z = v1 h1 + v2 h2 + c,
-    y_hat = sigmoid(z). Loss: L = -[y log(y_hat) + (1 - y) log(1 - y_hat)].
-    """
-    x: tuple[float, float]
-    y: float
-    lr: float
-    activation: str
-    params: dict                    # the weights before the step, by STEP_PARAMS name
-    z_hidden: tuple[float, float]   # z1, z2
-    h: tuple[float, float]          # h1, h2 = f(z1), f(z2)
-    slope: tuple[float, float]      # f'(z1), f'(z2)
-    z_out: float
-    y_hat: float
-    loss: float
-    dz_out: float                   # dL/dz = y_hat - y
-    dh: tuple[float, float]         # dL/dh_i = dL/dz * v_i
-    dz_hidden: tuple[float, float]  # dL/dz_i = dL/dh_i * f'(z_i)
-    grads: dict                     # dL/dp for every parameter p
-    new_params: dict                # p - lr * dL/dp
-    new_loss: float                 # the loss on the same example with the new weights
-
-
-def _forward(x1: float, x2: float, y: float, p: dict, activation: str):
-    z1 = p["w11"] * x1 + p["w12"] * x2 + p["b1"]
-    z2 = p["w21"] * x1 + p["w22"] * x2 + p["b2"]
-    (h1, s1), (h2, s2) = activate_with_slope(activation, z1), activate_with_slope(activation, z2)
-    z = p["v1"] * h1 + p["v2"] * h2 + p["c"]
-    # Binary cross-entropy written from the logit, so that log(0) never happens:
-    # -[y log s(z) + (1 - y) log(1 - s(z))] = max(z, 0) - y z + log(1 + e^-|z|)
-    loss = max(z, 0.0) - y * z + math.log1p(math.exp(-abs(z)))
-    return (z1, z2), (h1, h2), (s1, s2), z, _sigmoid(z), loss
-
-
-def one_step(x1: float, x2: float, y: float, params: dict, lr: float,
-             activation: str = "sigmoid") -> Step:
-    """Forward pass, loss, backpropagation by the chain rule and the update, by hand."""
-    p = {k: float(params[k]) for k in STEP_PARAMS}
-    # 1. forward pass and 2. loss
-    (z1, z2), (h1, h2), (s1, s2), z, y_hat, loss = _forward(x1, x2, y, p, activation)
-    # 3. backpropagation: dL/dz of sigmoid + cross-entropy is y_hat - y; then the chain rule
-    dz = y_hat - y
-    dh1, dh2 = dz * p["v1"], dz * p["v2"]
-    dz1, dz2 = dh1 * s1, dh2 * s2
-    grads = {"w11": dz1 * x1, "w12": dz1 * x2, "w21": dz2 * x1, "w22": dz2 * x2,
-             "b1": dz1, "b2": dz2, "v1": dz * h1, "v2": dz * h2, "c": dz}
-    # 4. gradient descent: w <- w - lr * dL/dw
-    new = {k: p[k] - lr * grads[k] for k in STEP_PARAMS}
-    new_loss = _forward(x1, x2, y, new, activation)[-1]
-    return Step((x1, x2), y, lr, activation, p, (z1, z2), (h1, h2), (s1, s2), z, y_hat, loss,
-                dz, (dh1, dh2), (dz1, dz2), grads, new, new_loss)
-
-
-def random_step_params(rng: np.random.Generator) -> dict:
-    """Small random weights, rounded to two decimals so they read well on a slide."""
-    return {k: round(float(rng.uniform(-1, 1)), 2) for k in STEP_PARAMS}
