@@ -96,6 +96,8 @@ def test_attention_by_name(registered, config):
     assert len(heads_fig.data) == 4 + 1 and (numbers["layers"], numbers["heads"]) == (2, 4)
     layer, head, *_ = attention_figures.fitted_view(NAME, TEXT, 30, 9, "es")
     assert (layer, head) == (2, 4)
+    _, text, _ = attention_figures.qkv_view(NAME, TEXT, 2, 3, 4, "en")
+    assert "Tiny Llama:" in text and "Its 4 query heads share 2 key/value heads: head 3 reads kv head 2" in text
 
 
 def test_kv_cache_steps_equal_full_forward_passes(registered):

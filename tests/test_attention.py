@@ -275,7 +275,11 @@ def test_browser_transformer_tab_in_both_languages(page_in):
     page = page_in("es", tab="transformer")
     wait_title(page, "#transformer-learned-plot", "MiniLM")
     wait_title(page, "#transformer-fill-plot", "Candidatas para")
-    assert "m − n" in page.locator("#transformer-rope-text").inner_text()
+    # once the model is there: RoPE with its frequencies, the cache's memory with its numbers
+    page.wait_for_function("() => document.querySelector('#transformer-rope-text')"
+                           ".innerText.includes('m − n')", timeout=60_000)
+    wait_title(page, "#transformer-kv-memory", "SmolLM2-135M-Instruct")
+    assert "46,080 bytes por token" in page.locator("#transformer-kv-formula").inner_text()
     n = page.locator("#transformer-kv-n input[type=number]")
     n.fill("6")
     n.press("Enter")

@@ -137,7 +137,9 @@ def check_layer_head(analysis: Analysis, layer, head) -> tuple[int, int]:
 def fit_layer_head(analysis: Analysis, layer, head) -> tuple[int, int]:
     """Layer and head moved inside this model's ranges (after switching to a smaller model)."""
     def clamp(value, high):
-        return min(max(1, int(value)), high) if isinstance(value, (int, float)) else 1
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            return 1
+        return min(max(1, int(value)), high)
     return clamp(layer, analysis.n_layers), clamp(head, analysis.n_heads)
 
 

@@ -251,7 +251,9 @@ def qkv_text(analysis: Analysis, head_qkv: QKV, lang: str) -> str:
     token = analysis.tokens[head_qkv.query]
     intro = t("attention_qkv_steps_rope" if head_qkv.rope else "attention_qkv_steps_bert", lang,
               token=token, pos=head_qkv.query, d=head_qkv.d, sqrt_d=fmt(math.sqrt(head_qkv.d), 3),
-              q=_vec(head_qkv.q[:SHOWN_DIMS]), kv_head=head_qkv.kv_head, head=head_qkv.head)
+              q=_vec(head_qkv.q[:SHOWN_DIMS]), kv_head=head_qkv.kv_head, head=head_qkv.head,
+              model=backends.title(analysis.model), heads=analysis.n_heads,
+              kv_heads=backends.get(analysis.model).shape.kv_heads)
     header = t("attention_qkv_table_header", lang)
     order = np.argsort(-head_qkv.weights, kind="stable")[:TABLE_ROWS]
     rows = []
