@@ -102,6 +102,7 @@ def test_names_by_kind():
     assert backends.names() == ("glove", "minilm", "smollm2")
     assert backends.names(kind="causal_lm") == ("smollm2",)
     assert backends.names(kind="encoder") == ("minilm",)
+    assert backends.first("causal_lm") == "smollm2" and backends.first("encoder") == "minilm"
     assert backends.title("smollm2") == "SmolLM2-135M-Instruct"
 
 

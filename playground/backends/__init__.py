@@ -71,6 +71,11 @@ def names(kind: str | None = None) -> tuple[str, ...]:
     return tuple(n for n, b in DEFAULTS.items() if kind is None or b.card.get("kind") == kind)
 
 
+def first(kind: str) -> str:
+    """The first default backend of a kind: what a lesson uses when no model is named."""
+    return names(kind=kind)[0]
+
+
 def title(name: str) -> str:
     """The model's title from its card ("SmolLM2-135M-Instruct"), or its name."""
     return backend(name).card.get("title", name)

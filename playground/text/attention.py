@@ -49,7 +49,7 @@ def model_names() -> tuple[str, ...]:
 
 def default_pair() -> tuple[str, str]:
     """(a causal LM, an encoder): the two the comparison puts side by side."""
-    return backends.names(kind=CAUSAL_LM)[0], backends.names(kind=ENCODER)[0]
+    return backends.first(CAUSAL_LM), backends.first(ENCODER)
 
 
 # --- one forward pass, cached ------------------------------------------------------------

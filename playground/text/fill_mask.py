@@ -152,7 +152,7 @@ def _join(prefix: str, word: str, suffix: str) -> str:
 @lru_cache(maxsize=32)
 def rank_causal(prefix: str, suffix: str, typed: tuple[str, ...], model: str | None = None) -> FillResult:
     """Candidates (typed, plus a few the model proposes) ranked by whole-sentence likelihood."""
-    lm = backends.get(model or backends.names(kind="causal_lm")[0])
+    lm = backends.get(model or backends.first("causal_lm"))
     words = list(typed) + [w for w in propose(lm, prefix) if w not in typed]
     sentences = [_join(prefix, w, suffix) for w in words]
     for s in sentences:

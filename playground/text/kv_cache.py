@@ -36,7 +36,7 @@ MEMORY_TOKENS = 2048    # the memory curve runs from 0 to this many tokens
 
 def default_model() -> str:
     """The lesson's model when none is named: the first causal LM of the registry."""
-    return backends.names(kind="causal_lm")[0]
+    return backends.first("causal_lm")
 
 
 def cache_bytes(tokens: int, model: str | None = None) -> int:

@@ -38,7 +38,7 @@ MAX_ROPE_POSITIONS = 64     # positions drawn on the RoPE circle
 
 def rope_numbers(model: str | None = None) -> tuple[int, float]:
     """(head_dim, rope base) of a causal LM with rotary positions (default: the first one)."""
-    model = model or backends.names(kind="causal_lm")[0]
+    model = model or backends.first("causal_lm")
     shape = backends.get(model).shape
     if shape.rope_theta is None:
         raise UserError("transformer_pos_error_no_rope", model=backends.title(model))
@@ -51,7 +51,7 @@ def rope_numbers(model: str | None = None) -> tuple[int, float]:
 def learned_cosines(model: str | None = None) -> np.ndarray:
     """(P, P) cosine similarity of an encoder's learned position vectors (read-only);
     MiniLM, the first encoder, by default: P = 512."""
-    table = backends.get(model or backends.names(kind="encoder")[0]).position_vectors()
+    table = backends.get(model or backends.first("encoder")).position_vectors()
     e = table / np.linalg.norm(table, axis=1, keepdims=True)             # (P, D)
     cos = e @ e.T
     cos.flags.writeable = False
@@ -215,9 +215,11 @@ def relative_rows(m: int, n: int, head_dim: int, base: float,
 
 
 def relative_text(m: int, n: int, lang: str, model: str | None = None) -> str:
+    model = model or backends.first("causal_lm")
     head_dim, base = rope_numbers(model)
     rows, plain = relative_rows(m, n, head_dim, base)
-    lines = [t("transformer_pos_relative_intro", lang, d=head_dim, plain=fmt(plain, 6)), "",
+    lines = [t("transformer_pos_relative_intro", lang, d=head_dim, plain=fmt(plain, 6),
+               model=backends.title(model)), "",
              t("transformer_pos_relative_header", lang), "|---:|---:|---:|---:|"]
     for k, r in enumerate(rows):
         score = f"**{fmt(r.score, 6)}**" if k < 4 else fmt(r.score, 6)
