@@ -275,6 +275,9 @@ def test_hub_causal_lm_through_from_pretrained(monkeypatch, tiny_gpt2):
     out = lm.forward(ids + [11, 257])
     assert out.attentions.shape == (2, 2, 4, 4) and out.logits.shape == (4, 50_257)
     assert np.triu(out.attentions, 1).max() == 0
+    with pytest.raises(UserError) as err:                       # GPT-2 is not Llama-style
+        lm.head_vectors(np.zeros((4, 16), np.float32), 1, 1)
+    assert err.value.key == "attention_error_no_recompute"
     new = lm.generate_ids(ids, 5, temperature=0)
     assert len(new) == 5 and new == lm.generate_ids(ids, 5, temperature=0)
     with pytest.raises(UserError) as err:

@@ -247,7 +247,9 @@ class CausalLM:
         """
         import torch
 
-        base = self.model.model                                  # the Llama body, under the LM head
+        base = getattr(self.model, "model", None)                 # the Llama body, under the LM head
+        if not all(hasattr(base, a) for a in ("layers", "rotary_emb")):
+            raise UserError("attention_error_no_recompute", model=self.name)
         block = base.layers[layer - 1]
         attn = block.self_attn
         d = self.shape.head_dim
