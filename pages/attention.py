@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import gradio as gr
 
-from playground.text import attention
-from pages.common import I18N, LIGHT, MODEL, Dropdown, Radio, Slider, guard
+from playground import backends
+from playground.text import attention, attention_figures
+from playground.core.i18n import strings
+from pages.common import I18N, LIGHT, MODEL, Radio, Slider, guard
 
 TAB_ID = "attention"
 
@@ -15,7 +17,7 @@ PRESETS = {
             "and decided that today the fish could wait.",
     "es": "El gato se sentó en la alfombra porque estaba cansado.",
 }
-DEFAULT_MODEL, DEFAULT_LAYER, DEFAULT_HEAD = "smollm2", 3, 2
+DEFAULT_LAYER, DEFAULT_HEAD = 3, 2     # the model's own ranges reach the sliders after a run
 
 
 # --- handlers (the last argument is the language) ----------------------------------------
@@ -23,39 +25,46 @@ DEFAULT_MODEL, DEFAULT_LAYER, DEFAULT_HEAD = "smollm2", 3, 2
 @guard
 def show(text, model, layer, head, lang):
     """`attention` and `attention_view`: the head's heatmap, the layer's heads, a line, the tokens."""
-    return attention.view(model, text, layer, head, lang)
+    return attention_figures.view(model, text, layer, head, lang)
 
 
 @guard
 def explain_qkv(text, model, layer, head, query, lang):
     """`attention_qkv`: one head recomputed for one query token, as bars, steps and numbers."""
-    return attention.qkv_view(model, text, layer, head, query, lang)
+    return attention_figures.qkv_view(model, text, layer, head, query, lang)
 
 
 @guard
 def compare(text, lang):
     """`attention_compare`: GPT's causal square against BERT's full one, with the explanation."""
-    return attention.compare_view(text, lang)
+    return attention_figures.compare_view(text, lang)
+
+
+@guard
+def switch_model(text, model, layer, head, lang):
+    """After a switch of model: layer and head inside its ranges, and the view."""
+    layer, head, *shown = attention_figures.fitted_view(model, text, layer, head, lang)
+    return (gr.update(maximum=shown[-1]["layers"], value=layer),
+            gr.update(maximum=shown[-1]["heads"], value=head), *shown)
 
 
 # --- private helpers of the page -----------------------------------------------------------
 
-def set_ranges(model, layer, head):
-    """Fit the layer and head sliders to the chosen model (SmolLM2 30 x 9, MiniLM 6 x 12)."""
-    if model not in attention.SHAPES:
-        return gr.skip(), gr.skip()
-    layers, heads = attention.SHAPES[model]
+def fit_sliders(numbers):
+    """After a run: the layer and head sliders span the model's, the query slider the
+    sentence's tokens (on the last one)."""
+    numbers = numbers or {}
+    n = len(numbers.get("tokens") or [0])
+    layers, heads = numbers.get("layers"), numbers.get("heads")
+    return (gr.update(maximum=layers) if layers else gr.skip(),
+            gr.update(maximum=heads) if heads else gr.skip(),
+            gr.update(maximum=max(1, n - 1), value=n - 1))
 
-    def clamp(v, hi):
-        return min(max(1, int(v)), hi) if isinstance(v, (int, float)) else 1
-    return (gr.update(maximum=layers, value=clamp(layer, layers)),
-            gr.update(maximum=heads, value=clamp(head, heads)))
 
-
-def set_query(numbers):
-    """After a new sentence: the query slider spans its tokens, on the last one."""
-    n = len((numbers or {}).get("tokens") or [0])
-    return gr.update(maximum=max(1, n - 1), value=n - 1)
+def model_choices() -> list:
+    """Every model the lesson takes, labelled in the visitor's language when a key exists."""
+    return [(I18N(f"attention_model_{m}") if f"attention_model_{m}" in strings() else backends.title(m), m)
+            for m in attention.model_names()]
 
 
 def pick_preset(name):
@@ -71,7 +80,6 @@ def redraw(shown, text, model, layer, head, query, lang):
 
 
 def build(lang: gr.Component) -> gr.Tab:
-    layers0, heads0 = attention.SHAPES[DEFAULT_MODEL]
     with gr.Tab(I18N("tab_attention"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
         gr.Markdown(I18N("attention_lesson"))
         with gr.Row():
@@ -83,11 +91,11 @@ def build(lang: gr.Component) -> gr.Tab:
                                      label=I18N("attention_preset"), elem_id="attention-preset")
                 run = gr.Button(I18N("attention_run"), variant="primary", elem_id="attention-run")
         with gr.Row():
-            model = Radio([(I18N(f"attention_model_{m}"), m) for m in attention.MODELS],
-                          value=DEFAULT_MODEL, label=I18N("attention_model"), elem_id="attention-model")
-            layer = Slider(1, layers0, value=DEFAULT_LAYER, step=1, label=I18N("attention_layer"),
+            model = Radio(model_choices(), value=attention.model_names()[0],
+                          label=I18N("attention_model"), elem_id="attention-model")
+            layer = Slider(1, DEFAULT_LAYER, value=DEFAULT_LAYER, step=1, label=I18N("attention_layer"),
                            elem_id="attention-layer")
-            head = Slider(1, heads0, value=DEFAULT_HEAD, step=1, label=I18N("attention_head"),
+            head = Slider(1, DEFAULT_HEAD, value=DEFAULT_HEAD, step=1, label=I18N("attention_head"),
                           elem_id="attention-head")
         info = gr.Markdown(I18N("attention_first_use"), elem_id="attention-info")
         with gr.Row():
@@ -115,8 +123,9 @@ def build(lang: gr.Component) -> gr.Tab:
         qkv_in, qkv_out = [text, model, layer, head, query, lang], [qkv_plot, qkv_md, qkv_numbers]
 
         def then_the_rest(event):
-            """After a new sentence or model: the query slider, Q/K/V, the comparison."""
-            (event.success(set_query, numbers, query, queue=False, api_visibility="private")
+            """After a new sentence or model: the sliders' ranges, Q/K/V, the comparison."""
+            (event.success(fit_sliders, numbers, [layer, head, query], queue=False,
+                           api_visibility="private")
                   .then(explain_qkv, qkv_in, qkv_out, api_visibility="private", **LIGHT)
                   .success(compare, [text, lang], [compare_plot, compare_md],
                            api_visibility="private", **MODEL)
@@ -124,9 +133,8 @@ def build(lang: gr.Component) -> gr.Tab:
 
         then_the_rest(gr.on([run.click, text.submit, tab.select], show, view_in, view_out,
                             api_name="attention", **MODEL))
-        then_the_rest(model.input(set_ranges, [model, layer, head], [layer, head], queue=False,
-                                  api_visibility="private")
-                      .then(show, view_in, view_out, api_visibility="private", **MODEL))
+        then_the_rest(model.input(switch_model, view_in, [layer, head, *view_out],
+                                  api_visibility="private", **MODEL))
         then_the_rest(preset.input(pick_preset, preset, text, queue=False, api_visibility="private")
                       .then(show, view_in, view_out, api_visibility="private", **MODEL))
         # Layer and head: the cached forward pass, sliced (no model run)

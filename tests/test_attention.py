@@ -11,7 +11,7 @@ import pytest
 import torch
 from gradio_client.exceptions import AppError
 
-from playground.text import attention, fill_mask
+from playground.text import attention, attention_figures, fill_mask
 from playground import backends
 from playground.backends import hub
 from playground.core.errors import UserError
@@ -45,35 +45,39 @@ def test_shapes_tokens_and_masks(gpt, bert):
         np.testing.assert_allclose(an.attentions.sum(-1), 1.0, atol=1e-5)
     assert np.triu(gpt.attentions, k=1).max() == 0.0          # GPT never looks ahead
     assert bert.attentions.min() > 0.0                         # BERT looks everywhere
+    # every layer's input: the first is the token embeddings, as the models make them
+    embed = lm.model.get_input_embeddings().weight.detach().numpy()
+    np.testing.assert_allclose(gpt.hidden[0], embed[list(gpt.ids)], atol=1e-6)
+    assert gpt.hidden.shape == (30, gpt.n_tokens, 576) and bert.hidden.shape == (6, bert.n_tokens, 384)
 
 
 def test_repeated_words_stay_separate_rows(gpt):
-    fig = attention.head_figure(gpt, 2, 3, "en")
+    fig = attention_figures.head_figure(gpt, 2, 3, "en")
     heat = fig.data[0]
     assert list(fig.layout.yaxis.tickvals) == list(range(gpt.n_tokens))
     assert list(fig.layout.yaxis.ticktext) == list(gpt.tokens)
     assert list(gpt.tokens).count("cat") == 2 and len(heat.z) == gpt.n_tokens
     assert heat.z[0][1] is None and heat.z[1][0] is not None    # the future is masked (gray)
     assert "layer 2 of 30, head 3 of 9" in fig.layout.title.text
-    assert "capa 2 de 30" in attention.head_figure(gpt, 2, 3, "es").layout.title.text
+    assert "capa 2 de 30" in attention_figures.head_figure(gpt, 2, 3, "es").layout.title.text
 
 
 def test_small_multiples_have_every_head_and_the_average(gpt, bert):
-    fig = attention.heads_figure(gpt, 5, 4, "en")
+    fig = attention_figures.heads_figure(gpt, 5, 4, "en")
     assert len(fig.data) == 9 + 1
     mean = gpt.attentions[4].mean(0)
     last = np.array([[np.nan if v is None else v for v in row] for row in fig.data[-1].z])
     np.testing.assert_allclose(np.tril(last), np.tril(mean), atol=1e-3)
     stops = [s for s, _ in fig.layout.coloraxis.colorscale]   # colour at sqrt(weight)
-    np.testing.assert_allclose(stops, [v * v for v, _ in attention.COLORSCALE], atol=1e-4)
-    assert len(attention.heads_figure(bert, 1, 1, "es").data) == 12 + 1
+    np.testing.assert_allclose(stops, [v * v for v, _ in attention_figures.COLORSCALE], atol=1e-4)
+    assert len(attention_figures.heads_figure(bert, 1, 1, "es").data) == 12 + 1
 
 
 def test_changing_layer_or_head_reuses_the_forward_pass(gpt):
     before = attention.run.cache_info()
     for layer, head in [(1, 1), (30, 9), (12, 5)]:
-        attention.view("smollm2", CAT, layer, head, "es")
-        attention.qkv_view("smollm2", CAT, layer, head, 3, "en")
+        attention_figures.view("smollm2", CAT, layer, head, "es")
+        attention_figures.qkv_view("smollm2", CAT, layer, head, 3, "en")
     after = attention.run.cache_info()
     assert after.misses == before.misses and after.hits >= before.hits + 6
 
@@ -83,7 +87,7 @@ def test_too_many_tokens_and_bad_layer_are_user_errors(gpt):
         attention.analyze("smollm2", "word " * 70)
     assert err.value.key == "attention_error_too_many_tokens"
     with pytest.raises(UserError):
-        attention.view("minilm", CAT, 7, 1, "en")              # MiniLM has 6 layers
+        attention_figures.view("minilm", CAT, 7, 1, "en")              # MiniLM has 6 layers
     with pytest.raises(UserError):
         attention.analyze("gpt5", CAT)
 
@@ -123,17 +127,17 @@ def test_weighted_sum_of_values_equals_the_heads_output_inside_smollm2(gpt):
 
 
 def test_qkv_text_and_numbers(gpt):
-    fig, text, numbers = attention.qkv_view("smollm2", CAT, 4, 2, 5, "en")
+    fig, text, numbers = attention_figures.qkv_view("smollm2", CAT, 4, 2, 5, "en")
     assert numbers["max_difference"] < 1e-4
     assert math.isclose(sum(numbers["weights"]), 1.0, abs_tol=1e-6)
     assert numbers["scaled"][6] is None and numbers["masked"][6]
     assert "RoPE" in text and "| pos. |" in text
-    assert "máscara" in attention.qkv_view("smollm2", CAT, 4, 2, 5, "es")[1]
+    assert "máscara" in attention_figures.qkv_view("smollm2", CAT, 4, 2, 5, "es")[1]
     assert list(fig.layout.xaxis2.ticktext) == list(gpt.tokens)
 
 
 def test_gpt_against_bert(gpt, bert):
-    fig, text = attention.compare_view(CAT, "en")
+    fig, text = attention_figures.compare_view(CAT, "en")
     T = gpt.n_tokens
     assert f"the {T * (T - 1) // 2} of the upper triangle" in text
     assert len(fig.data) == 2 and fig.data[0].z[0][-1] is None and fig.data[1].z[0][-1] is not None
@@ -161,7 +165,7 @@ def test_fill_needs_exactly_one_blank():
     for bad in ("No blank here.", "Two ___ blanks ___ here."):
         with pytest.raises(UserError) as err:
             fill_mask.fill(bad)
-        assert err.value.key == "attention_fill_error_blank"
+        assert err.value.key == "transformer_fill_error_blank"
     with pytest.raises(UserError):
         fill_mask.fill("The ___ barked.", ",".join(f"w{i}" for i in range(20)))
 
@@ -271,18 +275,22 @@ def test_browser_transformer_tab_in_both_languages(page_in):
     page = page_in("es", tab="transformer")
     wait_title(page, "#transformer-learned-plot", "MiniLM")
     wait_title(page, "#transformer-fill-plot", "Candidatas para")
-    assert "m − n" in page.locator("#transformer-rope-text").inner_text()
+    # once the model is there: RoPE with its frequencies, the cache's memory with its numbers
+    page.wait_for_function("() => document.querySelector('#transformer-rope-text')"
+                           ".innerText.includes('m − n')", timeout=60_000)
+    wait_title(page, "#transformer-kv-memory", "SmolLM2-135M-Instruct")
+    assert "46,080 bytes por token" in page.locator("#transformer-kv-formula").inner_text()
     n = page.locator("#transformer-kv-n input[type=number]")
     n.fill("6")
     n.press("Enter")
     page.locator("#transformer-kv-run").click()
-    wait_title(page, "#transformer-kv-plot", t("attention_kv_timing_title", "es", done=6, n=6))
-    assert t("attention_kv_with", "es") in page.locator("#transformer-kv-plot").text_content()
+    wait_title(page, "#transformer-kv-plot", t("transformer_kv_timing_title", "es", done=6, n=6))
+    assert t("transformer_kv_with", "es") in page.locator("#transformer-kv-plot").text_content()
     assert "Medido ahora" in page.locator("#transformer-kv-formula").inner_text()
     page.wait_for_timeout(800)
     screenshot(page, "transformer-es")
     switch_to_english(page)
-    wait_title(page, "#transformer-kv-plot", t("attention_kv_timing_title", "en", done=6, n=6))
+    wait_title(page, "#transformer-kv-plot", t("transformer_kv_timing_title", "en", done=6, n=6))
     wait_title(page, "#transformer-fill-plot", "Candidates for")
     wait_title(page, "#transformer-learned-plot", "cosine between")
     assert "Measured now" in page.locator("#transformer-kv-formula").inner_text()

@@ -66,6 +66,7 @@ def test_glove_is_case_insensitive_and_reports_unknown_words(glove):
 def test_minilm_attention_6_layers_of_12_heads_rows_sum_to_1(minilm):
     out = minilm.analyze("The cat sat on the mat because it was tired.")
     T = len(out.tokens)
+    assert out.hidden.shape == (6, T, 384) and minilm.encode("The cat sat on the mat because it was tired.") == out.ids
     assert out.tokens[0] == "[CLS]" and out.tokens[-1] == "[SEP]" and "cat" in out.tokens
     assert out.attentions.shape == (6, 12, T, T)
     np.testing.assert_allclose(out.attentions.sum(-1), 1.0, atol=1e-5)
@@ -81,15 +82,28 @@ def test_minilm_sentence_embeddings(minilm):
     np.testing.assert_allclose(minilm.analyze("The sky is blue today.").embedding, e[2], atol=1e-5)
 
 
-def test_facts_match_the_model_cards(minilm, glove):
-    for name in ("minilm", "glove"):
+def test_facts_come_from_the_loaded_models(minilm, glove):
+    # the published numbers (MODELS.md, the model cards), read by `info()` from the models
+    expected = {"minilm": {"parameters": 22_713_216, "layers": 6, "heads": 12, "vocab_size": 30_522,
+                           "dim": 384},
+                "glove": {"parameters": 400_000 * 50, "layers": 0, "heads": 0, "vocab_size": 400_000,
+                          "dim": 50}}
+    for name, facts in expected.items():
         info = backends.backend(name).info()
-        card = backends.DEFAULTS[name].card
-        for key in ("parameters", "layers", "heads", "vocab_size", "dim"):
-            if info.get(key) is not None and key in card:
-                assert info[key] == card[key], (name, key)
+        assert {k: info[k] for k in facts} == facts, name
         assert info["bytes_in_memory"] > 0 and info["load_seconds"] > 0
         assert info["status"]["state"] == "loaded"
+    shape = minilm.shape
+    assert (shape.layers, shape.heads, shape.head_dim, shape.positions) == (6, 12, 32, "learned")
+    assert minilm.position_vectors().shape == (512, 384)
+
+
+def test_names_by_kind():
+    assert backends.names() == ("glove", "minilm", "smollm2")
+    assert backends.names(kind="causal_lm") == ("smollm2",)
+    assert backends.names(kind="encoder") == ("minilm",)
+    assert backends.first("causal_lm") == "smollm2" and backends.first("encoder") == "minilm"
+    assert backends.title("smollm2") == "SmolLM2-135M-Instruct"
 
 
 # --- loading once, status ---------------------------------------------------------------------
@@ -261,6 +275,9 @@ def test_hub_causal_lm_through_from_pretrained(monkeypatch, tiny_gpt2):
     out = lm.forward(ids + [11, 257])
     assert out.attentions.shape == (2, 2, 4, 4) and out.logits.shape == (4, 50_257)
     assert np.triu(out.attentions, 1).max() == 0
+    with pytest.raises(UserError) as err:                       # GPT-2 is not Llama-style
+        lm.head_vectors(np.zeros((4, 16), np.float32), 1, 1)
+    assert err.value.key == "attention_error_no_recompute"
     new = lm.generate_ids(ids, 5, temperature=0)
     assert len(new) == 5 and new == lm.generate_ids(ids, 5, temperature=0)
     with pytest.raises(UserError) as err:

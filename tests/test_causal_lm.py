@@ -37,6 +37,37 @@ def test_30_layers_of_causal_attention(smollm2):
     np.testing.assert_allclose(out.attentions.sum(-1), 1.0, atol=1e-5)
     assert out.logits.shape == (T, 49_152)
     np.testing.assert_allclose(smollm2.next_token_logits(ids), out.logits[-1], atol=1e-3)
+    # each layer's input, and the logits of the last position only
+    out = smollm2.forward(ids, hidden_states=True, logits_to_keep=1)
+    assert out.hidden.shape == (30, T, 576) and out.logits.shape == (1, 49_152)
+    embed = smollm2.model.get_input_embeddings().weight.detach().numpy()
+    np.testing.assert_allclose(out.hidden[0], embed[ids], atol=1e-6)
+
+
+def test_shape_is_read_from_the_config_file(smollm2):
+    config = json.loads((smollm2_cache_dir(build=False) / "config.json").read_text())
+    shape = smollm2.shape
+    assert (shape.layers, shape.heads, shape.kv_heads, shape.head_dim, shape.hidden) == (
+        config["num_hidden_layers"], config["num_attention_heads"], config["num_key_value_heads"],
+        config["head_dim"], config["hidden_size"])
+    assert shape.vocab_size == config["vocab_size"] and shape.positions == "rope"
+    assert shape.rope_theta == config["rope_parameters"]["rope_theta"]
+    assert shape.max_context == config["max_position_embeddings"] and shape.layer_kinds is None
+    assert smollm2.bytes_per_number == 4
+
+
+def test_gemma3_style_config_has_layer_kinds_and_nested_rope():
+    from transformers import Gemma3TextConfig
+
+    from playground.backends.facts import LMShape
+
+    config = Gemma3TextConfig(num_hidden_layers=6, num_attention_heads=4, num_key_value_heads=1,
+                              head_dim=256, hidden_size=640, sliding_window=512)
+    shape = LMShape.from_config(config)
+    assert shape.layer_kinds == tuple(config.layer_types) and len(shape.layer_kinds) == 6
+    assert "sliding_attention" in shape.layer_kinds and "full_attention" in shape.layer_kinds
+    assert shape.sliding_window == 512 and shape.head_dim == 256 and shape.queries_per_kv_head == 4
+    assert shape.positions == "rope" and shape.rope_theta is not None
 
 
 def test_greedy_decoding_repeats_and_equals_generate(smollm2):
@@ -109,6 +140,7 @@ def test_cache_folder_holds_plain_float32_weights(smollm2):
     config = json.loads((folder / "config.json").read_text())
     assert "quantization_config" not in config
     info = backends.backend("smollm2").info()
+    assert backends.DEFAULTS["smollm2"].card.keys() == {"title", "kind", "source", "licence"}
     assert info["parameters"] == 134_515_008
     assert (info["layers"], info["heads"], info["kv_heads"]) == (30, 9, 3)
     assert info["vocab_size"] == 49_152

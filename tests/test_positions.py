@@ -59,31 +59,41 @@ def test_rope_equals_transformers_llama_rotary_embedding():
     x = rng.standard_normal((6, 64))
     pos = [0, 1, 5, 40, 300, 511]
     ref, inv_freq = llama_rope(x, pos)
-    np.testing.assert_allclose(positions.rope_frequencies(), inv_freq, rtol=1e-6)
-    np.testing.assert_allclose(positions.rope_rotate(x, np.array(pos)), ref, atol=1e-3)
+    np.testing.assert_allclose(positions.rope_frequencies(64, 100_000.0), inv_freq, rtol=1e-6)
+    np.testing.assert_allclose(positions.rope_rotate(x, np.array(pos), 100_000.0), ref, atol=1e-3)
 
 
-def test_rope_constants_are_smollm2s():
-    config = backends.get("smollm2").model.config
-    assert positions.SMOLLM2_HEAD_DIM == config.head_dim
-    assert positions.SMOLLM2_ROPE_BASE == config.rope_parameters["rope_theta"]
+def smollm2_config():
+    """SmolLM2's config as transformers reads it from the cache folder (not through our code)."""
+    from transformers import AutoConfig
+
+    from playground.backends.causal_lm import smollm2_cache_dir
+
+    return AutoConfig.from_pretrained(smollm2_cache_dir())
+
+
+def test_rope_numbers_are_smollm2s_config():
+    config = smollm2_config()
+    assert positions.rope_numbers("smollm2") == (config.head_dim, config.rope_parameters["rope_theta"])
+    assert positions.rope_numbers() == positions.rope_numbers("smollm2")       # the default
+    assert positions.rope_pairs() == config.head_dim // 2
 
 
 def test_rope_score_depends_only_on_m_minus_n():
-    rows, plain = positions.relative_rows(9, 4)
+    rows, plain = positions.relative_rows(9, 4, 64, 100_000.0)
     same = [r.score for r in rows[:4]]
     np.testing.assert_allclose(same, same[0], atol=1e-9)
     assert abs(rows[4].score - same[0]) > 1e-3
-    rows0, _ = positions.relative_rows(0, 0)
+    rows0, _ = positions.relative_rows(0, 0, 64, 100_000.0)
     assert rows0[0].score == pytest.approx(plain)                        # no rotation at 0
     text = positions.relative_text(9, 4, "en")
     assert "depends only on m − n" in text and "| 109 | 104 | 5 |" in text
 
 
 def test_rope_pair_turns_by_theta_per_position():
-    theta = positions.rope_frequencies()
+    theta = positions.rope_frequencies(64, 100_000.0)
     assert theta[0] == 1.0 and theta[-1] == pytest.approx(100_000 ** (-62 / 64))
-    path = positions.rope_pair_path(3, 20)
+    path = positions.rope_pair_path(3, 20, 64, 100_000.0)
     np.testing.assert_allclose(np.hypot(path[:, 0], path[:, 1]), 1.0)
     np.testing.assert_allclose(np.unwrap(np.arctan2(path[:, 1], path[:, 0])), np.arange(20) * theta[3])
     fig = positions.rope_figure(3, 20, "es")
@@ -107,12 +117,15 @@ def test_learned_cosines_equal_scikit_learns():
 
 def test_cache_formula_equals_the_real_cache_tensors():
     lm = backends.get("smollm2")
-    assert kv_cache.SMOLLM2 == kv_cache.config_numbers(lm.model)
-    assert kv_cache.smollm2_cache_bytes(1) == 2 * 30 * 3 * 64 * 4 == 46_080
+    config = smollm2_config()
+    per_token = 2 * config.num_hidden_layers * config.num_key_value_heads * config.head_dim * 4
+    assert kv_cache.cache_bytes(1, "smollm2") == kv_cache.cache_bytes(1) == per_token == 46_080
     for n in (1, 17):
         with torch.inference_mode():
             out = lm.model(torch.arange(100, 100 + n)[None], use_cache=True, logits_to_keep=1)
-        assert kv_cache.measured_bytes(out.past_key_values) == kv_cache.smollm2_cache_bytes(n)
+        real = sum(t.numel() * t.element_size() for layer in out.past_key_values.layers
+                   for t in (layer.keys, layer.values))
+        assert kv_cache.measured_bytes(out.past_key_values) == real == kv_cache.cache_bytes(n)
 
 
 def test_timed_steps_generate_what_greedy_generation_generates():
@@ -122,11 +135,23 @@ def test_timed_steps_generate_what_greedy_generation_generates():
     ref = lm.generate_ids(prompt, 5, temperature=0, stop_at_eos=False)
     assert [s.token for s in steps] == lm.pieces(ref)
     assert [s.position for s in steps] == list(range(len(prompt), len(prompt) + 5))
-    assert steps[-1].cache_bytes == kv_cache.smollm2_cache_bytes(len(prompt) + 5 - 1)
+    assert steps[-1].cache_bytes == kv_cache.cache_bytes(len(prompt) + 5 - 1)
     assert all(s.cached_s > 0 and s.uncached_s > 0 for s in steps)
     fig = kv_cache.timing_figure(steps, 5, len(prompt), "es")
-    assert fig.layout.title.text == t("attention_kv_timing_title", "es", done=5, n=5)
+    assert fig.layout.title.text == t("transformer_kv_timing_title", "es", done=5, n=5)
     assert "46,080 bytes per token" in kv_cache.memory_text("en")
+    assert "Sharing 3 kv heads among 9 query heads (GQA) makes it 3 times smaller" in kv_cache.memory_text("en")
+    assert "SmolLM2-135M-Instruct" in kv_cache.memory_figure("es").layout.title.text
+
+
+def test_kv_lesson_streams_the_steps_then_relabels_them():
+    outputs = list(kv_cache.stream("Once upon a time", 3, "es"))
+    assert len(outputs) == 3
+    _, summary, formula, data = outputs[-1]
+    steps = kv_cache.steps_from(data)
+    assert len(steps) == 3 and data["model"] == "smollm2"
+    _, summary_en, formula_en, _ = kv_cache.outputs(steps, 3, data["prompt_tokens"], "en")
+    assert "Medido ahora" in formula and "Measured now" in formula_en
 
 
 # --- through the API ---------------------------------------------------------------------------
@@ -146,4 +171,4 @@ def test_api_kv_cache_streams_every_step(client):
     _, summary, formula, data = job.outputs()[-1]
     assert len(data["steps"]) == 4 and "Generated 4 tokens" in summary
     n = data["steps"][-1]["position"]          # tokens the model has read = in the cache
-    assert f"**{kv_cache.smollm2_cache_bytes(n):,} bytes**" in formula
+    assert f"**{kv_cache.cache_bytes(n):,} bytes**" in formula

