@@ -179,6 +179,17 @@ def test_redraw_equals_a_fresh_computation(lm):
         assert from_state == fresh
 
 
+def test_one_chip_stylesheet_and_helper_for_generation_and_tokens():
+    from playground.text import chips, tokens_figures
+
+    assert figures.CSS.startswith(chips.CSS) and tokens_figures.CSS.startswith(chips.CSS)
+    flowing = chips.chip("<b>&", title='"tip"', p=0.25, color="#fff")
+    assert flowing == '<span class="tok" title="&quot;tip&quot;" data-p="0.2500" ' \
+                      'style="background:#fff">&lt;b&gt;&amp;</span>'
+    stacked = chips.chip("<0xC3>", classes="c1", token_id=195, note="ñ")
+    assert stacked == '<span class="tok c1"><b>&lt;0xC3&gt;</b><i>195</i><u>= ñ</u></span>'
+
+
 # --- step by step and streaming -------------------------------------------------------------
 
 def test_same_seed_same_text_and_steps_match_the_stream(lm):
