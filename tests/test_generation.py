@@ -87,8 +87,8 @@ def test_tempered_distribution_is_torch_softmax_of_logits_over_t(lm, temperature
     stages = sampling.stages(logits, temperature, 0, 1.0)
     torch.testing.assert_close(stages.tempered, expected, atol=1e-7, rtol=1e-5)
     nt = generation.next_token(scores, temperature, 0, 1.0)
-    np.testing.assert_allclose(nt.tempered, expected[torch.from_numpy(nt.top_ids)].numpy(), rtol=1e-5)
-    np.testing.assert_allclose(nt.original, torch.softmax(logits, -1)[nt.top_ids].numpy(), rtol=1e-5)
+    np.testing.assert_allclose(nt.tempered, expected[torch.tensor(nt.top_ids)].numpy(), rtol=1e-5)
+    np.testing.assert_allclose(nt.original, torch.softmax(logits, -1)[torch.tensor(nt.top_ids)].numpy(), rtol=1e-5)
     reference_bits = torch.distributions.Categorical(probs=expected).entropy() / math.log(2)
     assert nt.entropy_tempered == pytest.approx(float(reference_bits), abs=1e-3)
 

@@ -53,13 +53,8 @@ _FORWARD_LOCK = threading.Lock()
 
 # --- the model's scores for a context ------------------------------------------------------
 
-@lru_cache(maxsize=32)
 def logits_after(ids: tuple[int, ...], model: str = MODEL) -> np.ndarray:
-    """Scores of every vocabulary token following `ids`: (V,) float32, read-only.
-
-    Shared by visitors only to spare a forward pass when a class opens the same prompt;
-    a visitor's own context is kept in their `Steps.scores`, never looked up here again.
-    """
+    """Scores of every vocabulary token following `ids`: (V,) float32, read-only."""
     lm = backends.get(model)
     with _FORWARD_LOCK:
         logits = lm.next_token_logits(ids)
@@ -90,7 +85,7 @@ class Scores:
     ids: tuple[int, ...]          # the context: the prompt's tokens, then the appended ones
     n_prompt: int
     pieces: tuple[str, ...]       # each context token's text (the chips)
-    logits: np.ndarray            # (V,) float32, read-only: the next token's scores
+    logits: np.ndarray            # (V,) float32: the next token's scores (arrays read-only)
     top_ids: np.ndarray           # (TOP_N,) the best next tokens, best first
     top_pieces: tuple[str, ...]   # their text
     original: np.ndarray          # (TOP_N,) their P at T = 1: the model's own probabilities
@@ -115,12 +110,20 @@ class Scores:
 
 def scores_after(prompt_ids: tuple[int, ...], appended: tuple[int, ...] = (),
                  model: str = MODEL) -> Scores:
-    """Run the model on prompt + appended tokens (unless cached) and read what it says."""
-    import torch
-
+    """Run the model on prompt + appended tokens and read what it says (cached)."""
     ids = prompt_ids + appended
     if len(ids) > MAX_CONTEXT_TOKENS:
         raise UserError("error_prompt_too_long", tokens=len(ids), limit=MAX_CONTEXT_TOKENS)
+    return _scores(ids, len(prompt_ids), model)
+
+
+@lru_cache(maxsize=32)
+def _scores(ids: tuple[int, ...], n_prompt: int, model: str) -> Scores:
+    """Shared by visitors only to spare work when a class opens the same prompt, or an API
+    client without state asks again; a visitor's own context is kept in their
+    `Steps.scores` and never looked up here again."""
+    import torch
+
     lm = backends.get(model)
     stored = logits_after(ids, model)
     logits = torch.tensor(stored)                                                # (V,)
@@ -129,11 +132,13 @@ def scores_after(prompt_ids: tuple[int, ...], appended: tuple[int, ...] = (),
     temps = torch.tensor(ENTROPY_TEMPERATURES, dtype=torch.float32)[:, None]    # (N, 1)
     logp = torch.log_softmax(logits[None] / temps, -1)                          # (N, V)
     curve = -(logp.exp() * logp).sum(-1) / math.log(2)                          # (N,)
-    return Scores(ids=ids, n_prompt=len(prompt_ids), pieces=tuple(readable_pieces(lm, ids)),
-                  logits=stored, top_ids=top.numpy(),
+    arrays = top.numpy(), original[top].numpy(), curve.numpy()
+    for array in arrays:
+        array.flags.writeable = False                # shared through the cache: read-only
+    return Scores(ids=ids, n_prompt=n_prompt, pieces=tuple(readable_pieces(lm, ids)),
+                  logits=stored, top_ids=arrays[0], original=arrays[1], entropy_curve=arrays[2],
                   top_pieces=tuple(bar_piece(lm, int(i)) for i in top),
-                  original=original[top].numpy(), entropy_original=entropy_bits(original),
-                  entropy_curve=curve.numpy())
+                  entropy_original=entropy_bits(original))
 
 
 # --- one next-token distribution through the stages ---------------------------------------
@@ -195,7 +200,7 @@ def next_token(scores: Scores, temperature: float, top_k: int, top_p: float) -> 
     import torch
 
     stages = sampling.stages(scores.logits_tensor(), temperature, top_k, top_p)
-    top = torch.from_numpy(scores.top_ids)
+    top = torch.tensor(scores.top_ids)
     kept = stages.sampled > 0
     return NextToken(
         scores=scores, temperature=temperature, top_k=top_k, top_p=top_p,
