@@ -73,9 +73,10 @@ def show(prompt, temperature, top_k, top_p, steps, lang):
 @guard
 def redraw(prompt, temperature, top_k, top_p, steps, lang):
     """`next_token_redraw`, a slider moved: the sampling stages again on the scores the
-    visitor's state holds, never the model, never the tokenizer. The prompt is read only
-    by a client that has no scores yet (an API script calling this first): it is scored
-    once."""
+    visitor's state holds, never the model, never the tokenizer. So the bars follow the
+    context last predicted (numbers["context"] says which), even if the prompt box was
+    edited since. The prompt is read only by a client that has no scores yet (an API
+    script calling this first): it is scored once."""
     prompt = _prompt(prompt)
     settings = _settings(temperature, top_k, top_p, lang)
     if not (isinstance(steps, Steps) and steps.scores is not None):

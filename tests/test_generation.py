@@ -166,6 +166,7 @@ def test_slider_redraw_never_runs_the_model_even_after_a_class(lm, monkeypatch):
     for T, k, p in [(0.1, 0, 1.0), (0.7, 40, 0.9), (2.5, 5, 0.5), (0.0, 0, 1.0)]:
         bars, entropy, summary, pick, numbers = page.redraw(prompt, T, k, p, steps, "en")
         assert numbers["temperature"] == T and numbers["context_tokens"] == len(steps.scores.ids)
+        assert numbers["context"].startswith(prompt) and len(numbers["context"]) > len(prompt)
     # The language switch redraws the chips too, from the same state.
     out = page.redraw_if_shown(0.8, 50, 0.95, steps, "es")
     assert len(out) == 7 and out[3].count('data-p="') == 1 and "Entropía" in out[2]

@@ -178,6 +178,7 @@ class NextToken:
         """The numbers an API client reads."""
         return {"temperature": self.temperature, "top_k": self.top_k, "top_p": self.top_p,
                 "greedy": self.greedy, "context_tokens": len(self.ids),
+                "context": "".join(self.scores.pieces),     # what these numbers follow
                 "entropy_bits": {"original": self.entropy_original,
                                  "tempered": self.entropy_tempered,
                                  "sampled": self.entropy_sampled},
