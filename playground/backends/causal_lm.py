@@ -31,7 +31,7 @@ import numpy as np
 from playground.backends.compute import COMPUTE_LOCK, limit_torch_threads
 from playground.core.validate import well_formed
 from playground.backends.facts import model_facts
-from playground.backends.sampling import SampledToken, sampling_distribution  # noqa: F401 (re-exported)
+from playground.backends.sampling import SampledToken, sampling_distribution
 from playground.core.errors import UserError
 
 CACHE_ENV = "GENAI_PLAYGROUND_CACHE"
