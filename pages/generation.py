@@ -6,28 +6,13 @@ import time
 
 import gradio as gr
 
-from playground import backends
-from playground.text import generation
 from playground.core import validate
-from playground.text.generation import Steps
 from playground.core.i18n import t
+from playground.text import generation, generation_figures as figures
+from playground.text.generation import Steps
 from pages.common import I18N, LIGHT, MODEL, Number, Radio, Slider, guard
 
 TAB_ID = "generation"
-
-# Token chips (gr.HTML's css_template is scoped to the component).
-CHIPS_CSS = """
-.tok-text { font-size: 1.35rem; line-height: 2.3rem; white-space: pre-wrap; word-break: break-word; }
-.tok { padding: 0.1rem 0.05rem; margin: 0 1px; border-radius: 0.3rem; color: #111;
-       border: 1px solid rgba(0,0,0,0.08); }
-.tok-legend { margin-top: 0.6rem; font-size: 1rem; line-height: 2rem; }
-.tok-legend .tok { padding: 0.1rem 0.4rem; }
-.gen-grid { display: grid; grid-template-columns: 1fr 1fr; gap: 0.8rem; margin-top: 0.5rem; }
-.gen-card { border: 1px solid #d1d5db; border-radius: 0.5rem; padding: 0.6rem 0.8rem; }
-.gen-card .tok-text { font-size: 1.15rem; line-height: 2rem; }
-.gen-card-title { font-weight: 700; font-size: 1.1rem; margin-bottom: 0.3rem; }
-.gen-card-prompt { font-size: 1.15rem; color: #374151; }
-"""
 
 
 # --- handlers: validate, call playground.text.generation, return what it drew ------------------
@@ -55,30 +40,56 @@ def _steps(prompt: str, steps) -> Steps:
     return (steps if isinstance(steps, Steps) else Steps()).for_prompt(prompt)
 
 
-def _view(steps: Steps, temperature, top_k, top_p, lang):
-    nt = generation.next_token(steps.context(), temperature, top_k, top_p)
-    chips, sequence = generation.steps_view(steps, lang)
-    return (generation.bars_figure(nt, lang), generation.entropy_figure(nt, lang),
-            generation.summary(nt, lang), chips, sequence,
-            gr.update(choices=generation.choices(nt), value=None), nt.as_dict())
+def _distribution_view(distribution, lang):
+    """What the sliders change: bars, entropy, summary, the choices to pick, the numbers."""
+    return (figures.bars_figure(distribution, lang), figures.entropy_figure(distribution, lang),
+            figures.summary(distribution, lang),
+            gr.update(choices=figures.choices(distribution), value=None), distribution.as_dict())
+
+
+def _full_view(steps: Steps, settings, lang):
+    """Everything but the State: the sliders' view, and the chips and sequence in between."""
+    bars, entropy, summary, pick, numbers = _distribution_view(
+        generation.next_token(steps.scores, *settings), lang)
+    chips, sequence = figures.steps_view(steps, lang)
+    return bars, entropy, summary, chips, sequence, pick, numbers
+
+
+def _view(steps: Steps, settings, lang):
+    """After an event that ran the model: the visitor's steps, scored, and what they show."""
+    steps = generation.scored(steps)
+    return (steps, *_full_view(steps, settings, lang))
 
 
 @guard
 def show(prompt, temperature, top_k, top_p, steps, lang):
-    """`next_token` and `next_token_redraw`: the distribution after the prompt (and the
-    tokens appended step by step). The model runs only if this context is not cached."""
+    """`next_token`: the distribution after the prompt (and the tokens appended step by
+    step). Runs the model unless the visitor's state already holds this context's scores."""
     prompt = _prompt(prompt)
     settings = _settings(temperature, top_k, top_p, lang)
-    steps = _steps(prompt, steps)
-    return (steps, *_view(steps, *settings, lang))
+    return _view(_steps(prompt, steps), settings, lang)
 
 
 @guard
-def redraw_if_shown(prompt, temperature, top_k, top_p, steps, lang):
-    """On a language switch: redraw only if this tab has been shown (never load the model)."""
-    if not isinstance(steps, Steps) or not steps.prompt or not backends.backend(generation.MODEL).loaded:
-        return [gr.skip()] * 8
-    return show(prompt, temperature, top_k, top_p, steps, lang)
+def redraw(prompt, temperature, top_k, top_p, steps, lang):
+    """`next_token_redraw`, a slider moved: the sampling stages again on the scores the
+    visitor's state holds, never the model, never the tokenizer. So the bars follow the
+    context last predicted (numbers["context"] says which), even if the prompt box was
+    edited since. The prompt is read only by a client that has no scores yet (an API
+    script calling this first): it is scored once."""
+    prompt = _prompt(prompt)
+    settings = _settings(temperature, top_k, top_p, lang)
+    if not (isinstance(steps, Steps) and steps.scores is not None):
+        steps = generation.scored(_steps(prompt, steps))
+    return _distribution_view(generation.next_token(steps.scores, *settings), lang)
+
+
+@guard
+def redraw_if_shown(temperature, top_k, top_p, steps, lang):
+    """On a language switch: redraw from the visitor's scores, if any (never the model)."""
+    if not isinstance(steps, Steps) or steps.scores is None:
+        return [gr.skip()] * 7
+    return _full_view(steps, _settings(temperature, top_k, top_p, lang), lang)
 
 
 @guard
@@ -87,8 +98,7 @@ def step_sample(prompt, temperature, top_k, top_p, seed, steps, lang):
     prompt = _prompt(prompt)
     settings = _settings(temperature, top_k, top_p, lang)
     seed = _seed(seed, lang)
-    steps = generation.sample_step(_steps(prompt, steps), *settings, seed)
-    return (steps, *_view(steps, *settings, lang))
+    return _view(generation.sample_step(_steps(prompt, steps), *settings, seed), settings, lang)
 
 
 @guard
@@ -97,24 +107,21 @@ def step_pick(prompt, token_id, temperature, top_k, top_p, steps, lang):
     prompt = _prompt(prompt)
     token_id = validate.integer(token_id, "token", 0, 10**9)
     settings = _settings(temperature, top_k, top_p, lang)
-    steps = generation.pick_step(_steps(prompt, steps), token_id)
-    return (steps, *_view(steps, *settings, lang))
+    return _view(generation.pick_step(_steps(prompt, steps), token_id), settings, lang)
 
 
 @guard
 def step_undo(prompt, temperature, top_k, top_p, steps, lang):
     prompt = _prompt(prompt)
     settings = _settings(temperature, top_k, top_p, lang)
-    steps = _steps(prompt, steps).undo()
-    return (steps, *_view(steps, *settings, lang))
+    return _view(_steps(prompt, steps).undo(), settings, lang)
 
 
 @guard
 def step_reset(prompt, temperature, top_k, top_p, steps, lang):
     prompt = _prompt(prompt)
     settings = _settings(temperature, top_k, top_p, lang)
-    steps = Steps(prompt)
-    return (steps, *_view(steps, *settings, lang))
+    return _view(Steps(prompt), settings, lang)
 
 
 @guard
@@ -128,8 +135,8 @@ def generate_stream(prompt, max_tokens, temperature, top_k, top_p, seed, lang):
     result = {"prompt": prompt, "tokens": [], "elapsed": 0.0}
     for tokens in generation.stream(prompt, n, *settings, seed):
         result = {"prompt": prompt, "tokens": list(tokens), "elapsed": time.perf_counter() - start}
-        yield (*generation.stream_view(prompt, tokens, lang, result["elapsed"]), result)
-    yield (*generation.stream_view(prompt, result["tokens"], lang, result["elapsed"]), result)
+        yield (*figures.stream_view(prompt, tokens, lang, result["elapsed"]), result)
+    yield (*figures.stream_view(prompt, result["tokens"], lang, result["elapsed"]), result)
 
 
 @guard
@@ -137,7 +144,7 @@ def stream_again(result, lang):
     """The last streamed text, redrawn in the visitor's language."""
     if not isinstance(result, dict) or not result.get("prompt"):
         return gr.skip(), gr.skip()
-    return generation.stream_view(result["prompt"], result["tokens"], lang, result["elapsed"])
+    return figures.stream_view(result["prompt"], result["tokens"], lang, result["elapsed"])
 
 
 @guard
@@ -151,15 +158,15 @@ def generate_compare(prompt, max_tokens, low, high, top_k, top_p, seed, lang):
     seed = _seed(seed, lang, generation.SEED_MAX - 1)
     runs = []
     for runs in generation.compare(prompt, n, (low, high), top_k, top_p, seed):
-        yield generation.compare_html(prompt, runs, lang), {"prompt": prompt, "runs": runs}
-    yield generation.compare_html(prompt, runs, lang), {"prompt": prompt, "runs": runs}
+        yield figures.compare_html(prompt, runs, lang), {"prompt": prompt, "runs": runs}
+    yield figures.compare_html(prompt, runs, lang), {"prompt": prompt, "runs": runs}
 
 
 @guard
 def compare_again(result, lang):
     if not isinstance(result, dict) or not result.get("prompt"):
         return gr.skip()
-    return generation.compare_html(result["prompt"], result["runs"], lang)
+    return figures.compare_html(result["prompt"], result["runs"], lang)
 
 
 def example(lang_code):
@@ -198,7 +205,7 @@ def build(lang: gr.Component) -> gr.Tab:
                 entropy = gr.Plot(elem_id="generation-entropy", show_label=False)
 
         gr.Markdown(I18N("generation_steps_heading"))
-        chips = gr.HTML(elem_id="generation-chips", css_template=CHIPS_CSS)
+        chips = gr.HTML(elem_id="generation-chips", css_template=figures.CSS)
         sequence = gr.Markdown(elem_id="generation-sequence")
         with gr.Row():
             sample_btn = gr.Button(I18N("generation_step_sample"), variant="primary",
@@ -217,7 +224,7 @@ def build(lang: gr.Component) -> gr.Tab:
             stream_stop = gr.Button(I18N("generation_stop"), variant="stop",
                                     elem_id="generation-stream-stop", scale=1)
         stream_status = gr.Markdown(elem_id="generation-stream-status")
-        stream_out = gr.HTML(elem_id="generation-stream", css_template=CHIPS_CSS)
+        stream_out = gr.HTML(elem_id="generation-stream", css_template=figures.CSS)
         stream_result = gr.State(None)
 
         gr.Markdown(I18N("generation_compare_heading"))
@@ -234,7 +241,7 @@ def build(lang: gr.Component) -> gr.Tab:
                                     elem_id="generation-compare-go")
             compare_stop = gr.Button(I18N("generation_stop"), variant="stop",
                                      elem_id="generation-compare-stop")
-        compare_out = gr.HTML(elem_id="generation-compare", css_template=CHIPS_CSS)
+        compare_out = gr.HTML(elem_id="generation-compare", css_template=figures.CSS)
         compare_result = gr.State(None)
         with gr.Accordion(I18N("generation_numbers"), open=False):
             numbers = gr.JSON(show_label=False)
@@ -252,11 +259,12 @@ def build(lang: gr.Component) -> gr.Tab:
         example_en.click(lambda: example("en"), None, prompt, queue=False,
                          api_visibility="private").then(show, shown, view, api_visibility="private",
                                                         **MODEL)
-        # A slider redraws from the cached scores: no forward pass.
-        gr.on([c.change for c in settings], show, shown, view, api_name="next_token_redraw",
+        # A slider redraws from the scores in the visitor's state: no forward pass.
+        gr.on([c.change for c in settings], redraw, shown,
+              [bars, entropy, summary, pick, numbers], api_name="next_token_redraw",
               trigger_mode="always_last", show_progress="hidden", **LIGHT)
-        lang.change(redraw_if_shown, shown, view, api_visibility="private", show_progress="hidden",
-                    **LIGHT)
+        lang.change(redraw_if_shown, [*settings, steps, lang], view[1:], api_visibility="private",
+                    show_progress="hidden", **LIGHT)
 
         # Step by step.
         sample_btn.click(step_sample, [prompt, *settings, seed, steps, lang], view,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from playground.text import bpe, tokens
+from playground.text import bpe, tokens, tokens_figures as figures
 from playground.core import validate
 from pages.common import I18N, LIGHT, MODEL, Slider, guard
 
@@ -22,14 +22,14 @@ def optional_text(value, limit: int) -> str:
 @guard
 def compare(text, lang):
     """Handler of `tokens_compare`: token counts (figure), the chips, the numbers."""
-    return tokens.comparison(validate.text(text), lang)
+    return figures.comparison(validate.text(text), lang)
 
 
 @guard
 def costs(es_text, en_text, lang):
     """Handler of `tokens_languages`: the same sentence in Spanish and English."""
     result = tokens.language_costs(validate.text(es_text), validate.text(en_text))
-    return tokens.costs_figure(result, lang), tokens.costs_summary(result, lang)
+    return figures.costs_figure(result, lang), figures.costs_summary(result, lang)
 
 
 @guard
@@ -37,14 +37,14 @@ def bert(text, pad_to, mask_word, lang):
     """Handler of `tokens_bert`: [CLS] ... [SEP], [PAD] up to a length, [MASK] on a word."""
     pad = validate.integer(pad_to, "pad", 0, tokens.MAX_PAD)
     view = tokens.bert_view(validate.text(text), pad, optional_text(mask_word, MAX_WORD))
-    return tokens.bert_html(view, lang)
+    return figures.bert_html(view, lang)
 
 
 @guard
 def chat(system, user, lang):
     """Handler of `tokens_chat`: the conversation through SmolLM2's chat template."""
     view = tokens.chat_view(validate.text(user, tokens.MAX_CHAT), optional_text(system, tokens.MAX_CHAT))
-    return tokens.chat_html(view, lang), True
+    return figures.chat_html(view, lang), True
 
 
 def chat_again(shown, system, user, lang):
@@ -58,7 +58,7 @@ def chat_again(shown, system, user, lang):
 def bpe_steps(text, step, lang):
     """Handler of `tokens_bpe`: BPE trained on the text (cached), seen after `step` merges."""
     k = validate.integer(step, "merges", 0, bpe.MAX_MERGES)
-    return tokens.bpe_view(validate.text(text), k, lang)
+    return figures.bpe_view(tokens.bpe_state(validate.text(text), k), lang)
 
 
 def pick_pair(name):
@@ -67,7 +67,7 @@ def pick_pair(name):
 
 
 def build(lang: gr.Component) -> gr.Tab:
-    chips_css = tokens.CHIPS_CSS
+    chips_css = figures.CSS
     with gr.Tab(I18N("tab_tokens"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
         gr.Markdown(I18N("tokens_lesson"))
 

@@ -108,6 +108,29 @@ def test_stop_event_stops_the_reply(lm):
     assert len(replies) == 2
 
 
+def test_a_reply_stops_at_its_time_limit(lm):
+    import time
+
+    ctx = chat.build_context("", [{"role": "user", "content": "Tell me a long story."}], 300)
+    start = time.monotonic()
+    replies = list(chat.reply(ctx, 0.0, 300, max_seconds=0.5))
+    assert time.monotonic() - start < 10 and 0 < len(replies) < 300
+
+
+def test_time_limit_sets_the_event_and_is_cancelled_after():
+    import time
+
+    from playground.text.streaming import time_limit
+
+    with time_limit(0.05) as stop:
+        assert stop.wait(5)                          # the timer set it
+    mine = threading.Event()
+    with time_limit(0.05, mine) as stop:
+        assert stop is mine
+    time.sleep(0.15)
+    assert not mine.is_set()                         # left early: the timer was cancelled
+
+
 # --- API ------------------------------------------------------------------------------------------
 
 def test_api_chat_streams_a_greedy_reply(client):

@@ -108,3 +108,21 @@ def test_bad_requests_raise_user_errors():
     with pytest.raises(UserError) as err:
         tokenizers.get("bytes").encode("x" * (tokenizers.MAX_CHARS + 1))
     assert err.value.key == "error_text_too_long"
+
+
+def test_byte_level_pieces_are_what_the_tokenizer_decodes():
+    """GPT-2's byte table (one copy, here): 'Ġ' is a space, 'Ċ' a line break, and every
+    vocabulary entry turns into the bytes transformers' own decoder gives back."""
+    from transformers import AutoTokenizer
+
+    from playground.backends.causal_lm import smollm2_cache_dir
+
+    assert tokenizers.byte_level_piece("Ġworld") == b" world"
+    assert tokenizers.byte_level_piece("ĊĠ") == b"\n "
+    reference = AutoTokenizer.from_pretrained(smollm2_cache_dir())
+    for token_id in range(0, reference.vocab_size, 97):
+        entry = reference.convert_ids_to_tokens(token_id)
+        if token_id in reference.all_special_ids:
+            continue
+        piece = tokenizers.byte_level_piece(entry)
+        assert piece.decode("utf-8", "replace") == reference.decode([token_id]), entry

@@ -6,7 +6,7 @@ import re
 import pytest
 from gradio_client.exceptions import AppError
 
-from playground.text import tokens
+from playground.text import pieces, tokens, tokens_figures as figures
 from playground.core.errors import UserError
 from playground.core.i18n import t
 from tests.conftest import screenshot
@@ -15,7 +15,7 @@ EMOJI_TEXT = "¿Qué tal, señor Núñez? 🐧🤖 naïve"
 
 
 def numbers(text):
-    return tokens.comparison(text, "en")[2]
+    return figures.comparison(text, "en")[2]
 
 
 @pytest.mark.parametrize("name, text, ids", [
@@ -48,14 +48,14 @@ def test_counts_and_characters_per_token():
 
 
 def test_byte_pieces_are_readable():
-    assert tokens.readable(b"\xc3") == "<0xC3>"
-    assert tokens.readable(b" se\xc3\xb1or\n") == "␣señor↵"
-    assert tokens.readable("🐧".encode()[:3]) == "<0xF0><0x9F><0x90>"
+    assert pieces.readable(b"\xc3") == "<0xC3>"
+    assert pieces.readable(b" se\xc3\xb1or\n") == "␣señor↵"
+    assert pieces.readable("🐧".encode()[:3]) == "<0xF0><0x9F><0x90>"
 
 
 @pytest.mark.parametrize("name", ["bytes", "gpt2", "cl100k", "smollm2"])
 def test_no_replacement_character_and_partial_pieces_say_their_character(name):
-    _, html_out, _ = tokens.comparison(EMOJI_TEXT, "es")
+    _, html_out, _ = figures.comparison(EMOJI_TEXT, "es")
     assert "\ufffd" not in html_out
     row = tokens.compare(EMOJI_TEXT)[tokens.ORDER.index(name)]
     chips = tokens.chips_for(name, row.tokens, EMOJI_TEXT)
@@ -66,17 +66,17 @@ def test_no_replacement_character_and_partial_pieces_say_their_character(name):
 
 
 def test_text_is_escaped():
-    _, html_out, _ = tokens.comparison("<script>alert('x')</script> & <img src=x onerror=alert(1)>", "en")
+    _, html_out, _ = figures.comparison("<script>alert('x')</script> & <img src=x onerror=alert(1)>", "en")
     assert "<script>" not in html_out and "<img" not in html_out
     assert "&lt;" in html_out and "&amp;" in html_out
 
 
 def test_long_input_is_capped_in_the_drawing_but_counted_whole():
     text = ("Un texto largo con tildes, eñes y 🐧. " * 600)[:20_000]
-    _, html_out, result = tokens.comparison(text, "es")
+    _, html_out, result = figures.comparison(text, "es")
     assert result["chars"]["tokens"] == 20_000
     assert t("tokens_capped", "es", n=tokens.MAX_DRAWN) in html_out
-    assert html_out.count('<span class="tk ') == tokens.MAX_DRAWN * len(tokens.ORDER)
+    assert html_out.count('<span class="tok ') == tokens.MAX_DRAWN * len(tokens.ORDER)
 
 
 def test_spanish_costs_more_tokens_than_english():
@@ -142,10 +142,10 @@ def test_chat_template_tokens_are_smollm2s(bert_reference):
 
 
 def test_bpe_view_steps():
-    fig, html_out, result = tokens.bpe_view(tokens.BPE_CLASSIC, 3, "es")
+    fig, html_out, result = figures.bpe_view(tokens.bpe_state(tokens.BPE_CLASSIC, 3), "es")
     assert result["step"] == 3 and [m[2] for m in result["merges"]] == [256, 257, 258]
     assert "«l» + «o» (aparece 7 veces)" in html_out and " nw" in html_out
-    _, html_out, result = tokens.bpe_view(tokens.BPE_CLASSIC, 200, "en")
+    _, html_out, result = figures.bpe_view(tokens.bpe_state(tokens.BPE_CLASSIC, 200), "en")
     assert result["step"] == result["merges_learned"] < 200
     assert t("tokens_bpe_no_more", "en", n=result["merges_learned"]) in html_out
 
@@ -197,7 +197,7 @@ def test_api_bpe(client):
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_browser_tokens_tab(page_in, lang):
     page = page_in(lang, tab="tokens")
-    page.wait_for_selector("#tokens-chips .tk", timeout=60_000)
+    page.wait_for_selector("#tokens-chips .tok", timeout=60_000)
     chips = page.locator("#tokens-chips")
     assert t("tokens_name_gpt2", lang) in chips.inner_text()
     assert "<0xF0>" in chips.inner_text()                         # the penguin's bytes
@@ -208,8 +208,8 @@ def test_browser_tokens_tab(page_in, lang):
                            timeout=15_000)
     assert t("tokens_bar_x", lang) in page.locator("#tokens-compare-plot").inner_text()
     page.wait_for_selector("#tokens-bpe .tk-table", timeout=30_000)
-    page.wait_for_selector("#tokens-bert .tk.sp", timeout=30_000)
+    page.wait_for_selector("#tokens-bert .tok.sp", timeout=30_000)
     assert re.search(r"\[CLS\]", page.locator("#tokens-bert").inner_text())
     page.locator("#tokens-chat-button").click()
-    page.wait_for_selector("#tokens-chat .tk.sp", timeout=60_000)
+    page.wait_for_selector("#tokens-chat .tok.sp", timeout=60_000)
     screenshot(page, f"tokens-{lang}")

@@ -30,13 +30,14 @@ import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from playground.backends.compute import COMPUTE_LOCK, limit_torch_threads
 from playground.core.validate import well_formed
 from playground.backends.facts import LMShape, model_facts
+from playground.backends.sampling import SampledToken, sampling_distribution  # noqa: F401 (re-exported)
 from playground.core.errors import UserError
 
 CACHE_ENV = "GENAI_PLAYGROUND_CACHE"
@@ -45,46 +46,6 @@ SMOLLM2_CACHE_NAME = "smollm2-135m-instruct-q4_1-float32"  # change it if the fo
 MAX_CONTEXT = 2048  # tokens a visitor's prompt + generation may reach (the model takes 8192)
 MAX_FORWARD = 256   # tokens of one `forward`: its attentions take layers x heads x T^2 floats
                     # (SmolLM2, 256 tokens: 71 MB) and its logits T x vocabulary (50 MB)
-
-
-# --- sampling: pure functions on one row of logits ----------------------------------------
-
-def sampling_distribution(logits, temperature: float = 1.0, top_k: int = 0,
-                          top_p: float = 1.0):
-    """The probabilities a next token is drawn from, as a torch tensor (V,).
-
-    temperature 0 means greedy: all the probability on the highest logit.
-    top_k = 0 and top_p = 1 switch those filters off.
-    """
-    import torch
-
-    logits = torch.as_tensor(logits, dtype=torch.float32)
-    if temperature < 0 or not 0 < top_p <= 1 or top_k < 0:
-        raise ValueError("need temperature >= 0, 0 < top_p <= 1 and top_k >= 0")
-    if temperature == 0:
-        probs = torch.zeros_like(logits)
-        probs[int(torch.argmax(logits))] = 1.0
-        return probs
-    # 1. scaled logits: a temperature below 1 sharpens the distribution, above 1 flattens it
-    scaled = logits / temperature
-    # 2. top-k: keep the k highest scores
-    if 0 < top_k < scaled.numel():
-        kth = torch.topk(scaled, top_k).values[-1]
-        scaled = scaled.masked_fill(scaled < kth, float("-inf"))
-    probs = torch.softmax(scaled, dim=-1)
-    # 3. top-p: keep the most likely tokens until their probabilities add up to p
-    if top_p < 1.0:
-        sorted_probs, order = torch.sort(probs, descending=True)
-        before = torch.cumsum(sorted_probs, dim=-1) - sorted_probs  # mass of the better ones
-        drop = order[before >= top_p]                               # never drops the first
-        probs[drop] = 0.0
-        probs = probs / probs.sum()
-    return probs
-
-
-class SampledToken(NamedTuple):
-    token_id: int
-    prob: float   # its probability in the distribution it was drawn from
 
 
 # --- the model ------------------------------------------------------------------------------

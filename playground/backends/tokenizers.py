@@ -97,7 +97,7 @@ def _bytes_to_unicode() -> dict[int, str]:
 _UNICODE_TO_BYTE = {c: b for b, c in _bytes_to_unicode().items()}
 
 
-def _byte_level_piece(vocab_entry: str) -> bytes:
+def byte_level_piece(vocab_entry: str) -> bytes:
     """'Ġworld' -> b' world'. A special token written outside the table keeps its UTF-8."""
     try:
         return bytes(_UNICODE_TO_BYTE[c] for c in vocab_entry)
@@ -122,7 +122,7 @@ def _byte_level(name: str, backend_tokenizer, n_special: int = 0) -> Tokenizer:
         enc = backend_tokenizer.encode(text, add_special_tokens=False)
         out = []
         for i, entry in zip(enc.ids, enc.tokens):
-            piece = _byte_level_piece(entry)
+            piece = byte_level_piece(entry)
             out.append(Token(i, piece, _label(piece)))
         return out
 

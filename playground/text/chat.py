@@ -26,7 +26,8 @@ from typing import Iterator
 
 from playground import backends
 from playground.core.errors import UserError
-from playground.text.generation import count
+from playground.text.generation_figures import count
+from playground.text.streaming import bounded_tokens
 from playground.core.i18n import t
 from playground.core.plotstyle import fmt
 
@@ -141,21 +142,13 @@ def reply(context: Context, temperature: float, max_new_tokens: int,
     """The reply so far, after each new token, until <|im_end|>, the token limit, the
     stop event or the wall-time limit."""
     lm = backends.get(model)
-    stop = stop_event or threading.Event()
-    timer = threading.Timer(max_seconds, stop.set)
-    timer.daemon = True
-    timer.start()
     ids: list[int] = []
-    try:
-        for token in lm.stream_tokens(context.ids, min(max_new_tokens, MAX_REPLY_TOKENS),
-                                      temperature, 0, TOP_P if temperature else 1.0, seed,
-                                      stop_event=stop):
-            if token.token_id in lm.eos_ids:
-                return
-            ids.append(token.token_id)
-            yield lm.decode(ids)
-    finally:
-        timer.cancel()
+    for token in bounded_tokens(lm, context.ids, min(max_new_tokens, MAX_REPLY_TOKENS), temperature,
+                                0, TOP_P if temperature else 1.0, seed, max_seconds, stop_event):
+        if token.token_id in lm.eos_ids:
+            return
+        ids.append(token.token_id)
+        yield lm.decode(ids)
 
 
 def respond(system: str, history: list[dict], message: str, temperature: float,

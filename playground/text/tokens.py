@@ -1,4 +1,4 @@
-"""How text becomes numbers: one text through every tokenizer, drawn as coloured chips.
+"""How text becomes numbers: one text through every tokenizer, token by token.
 
 A language model never sees letters. A tokenizer cuts the text into tokens from a fixed
 vocabulary and hands the model their ids. Characters need a huge vocabulary and long
@@ -7,28 +7,25 @@ al., 2016; GPT-2, Radford et al., 2019) and WordPiece (BERT, Devlin et al., 2018
 vocabulary of frequent pieces in between. The vocabularies were learned mostly on English,
 which is why the same sentence costs more tokens in Spanish.
 
-This module computes (cached by text) and presents:
+This module computes (cached by text) what the Tokens lesson shows:
 - `compare`: the text through every tokenizer, with counts and characters per token;
 - `language_costs`: a sentence in Spanish and in English, tokens in each;
 - `bert_view`: BERT's [CLS] / [SEP] / [PAD] / [MASK] around a sentence;
 - `chat_view`: SmolLM2's chat template, its special tokens made visible;
-- `bpe_view`: the steps of playground.text.bpe, BPE trained on the visitor's text.
-Byte-level pieces that cut a character (ñ is the two bytes C3 B1) are shown as <0xC3>
-with the character they belong to, never as a bare replacement character.
+- `bpe_state`: the steps of playground.text.bpe, BPE trained on the visitor's text.
+Each token is a `Chip`: its label, id and bytes (byte pieces made readable by
+playground.text.pieces). Figures and HTML: playground.text.tokens_figures.
 """
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from playground.text import bpe
-from playground.core import plotstyle
 from playground.backends import tokenizers
 from playground.core.errors import UserError
-from playground.core.i18n import t
-from playground.core.plotstyle import fmt
+from playground.text import bpe
+from playground.text.pieces import readable, stands_for
 
 # The order of the comparison: from one token per character to learned vocabularies.
 ORDER = ("chars", "bytes", "gpt2", "cl100k", "o200k", "smollm2", "bert")
@@ -67,86 +64,6 @@ BPE_EXAMPLE = ("El perro de San Roque no tiene rabo porque Ramón Ramírez se lo
 BPE_CLASSIC = ("low low low low low lower lower newest newest newest newest newest newest "
                "widest widest widest")
 
-N_COLORS = 7          # chip colours c0..c6 in CHIPS_CSS, cycled by position
-
-CHIPS_CSS = """
-.tk-box { line-height: 1; }
-.tk-head { font-size: 1.05rem; margin: 14px 0 6px; }
-.tk-row { display: flex; flex-wrap: wrap; gap: 4px; max-height: 260px; overflow-y: auto;
-          padding: 2px; }
-.tk { display: inline-flex; flex-direction: column; align-items: center; border-radius: 6px;
-      padding: 4px 6px 3px; color: #111; border: 1px solid rgba(0,0,0,.12); min-width: 1.4em; }
-.tk b { font-family: ui-monospace, monospace; font-size: 1.1rem; font-weight: 400;
-        white-space: pre; color: #111; }
-.tk i { font-style: normal; font-size: .72rem; color: #374151; margin-top: 3px; }
-.tk u { text-decoration: none; font-size: .72rem; color: #7c2d12; margin-top: 2px; }
-.c0 { background: #dbeafe; } .c1 { background: #fde68a; } .c2 { background: #bbf7d0; }
-.c3 { background: #fecaca; } .c4 { background: #e9d5ff; } .c5 { background: #fed7aa; }
-.c6 { background: #a5f3fc; }
-.tk.sp { background: #1f2937; }
-.tk.sp b { color: #fff; }
-.tk.sp i { color: #d1d5db; }
-.tk.sp u { color: #fca5a5; }
-.tk.nw { outline: 3px solid #dc2626; }
-.tk-note { font-size: .95rem; color: #92400e; background: #fffbeb; border-radius: 6px;
-           padding: 6px 10px; margin: 8px 0; }
-.tk-mono { font-family: ui-monospace, monospace; font-size: .95rem; white-space: pre-wrap;
-           word-break: break-all; margin: 6px 0; }
-.tk-table { border-collapse: collapse; font-size: 1rem; margin-top: 8px; }
-.tk-table th, .tk-table td { border-bottom: 1px solid #e5e7eb; padding: 4px 12px; text-align: left; }
-.tk-table td.tk-t { font-family: ui-monospace, monospace; white-space: pre; }
-.tk-scroll { max-height: 320px; overflow-y: auto; }
-"""
-
-# --- pieces shown readably ---------------------------------------------------------------
-
-VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍", "\u00a0": "⍽"}
-
-
-def readable(piece: bytes) -> str:
-    """A token's bytes as text a person can read: whitespace made visible, and each byte
-    that is only part of a character written as <0xNN> (b'\\xc3' -> '<0xC3>')."""
-    out = []
-    for c in piece.decode("utf-8", errors="surrogateescape"):
-        code = ord(c)
-        if 0xDC80 <= code <= 0xDCFF:                     # an undecodable byte, escaped
-            out.append(f"<0x{code - 0xDC00:02X}>")
-        elif c in VISIBLE:
-            out.append(VISIBLE[c])
-        elif code < 32 or 0x7F <= code < 0xA0:
-            out.append(f"<U+{code:04X}>")
-        else:
-            out.append(c)
-    return "".join(out)
-
-
-def is_partial(piece: bytes) -> bool:
-    """Does the piece cut a character (is it not valid UTF-8 on its own)?"""
-    try:
-        piece.decode("utf-8")
-        return False
-    except UnicodeDecodeError:
-        return True
-
-
-def stands_for(tokens, text: str) -> list[str]:
-    """For byte-level tokens (pieces adding up to the text's bytes): the characters each
-    partial piece belongs to ('' for pieces that are whole characters)."""
-    char_at = []                                  # byte offset -> index of its character
-    for i, c in enumerate(text):
-        char_at += [i] * len(c.encode("utf-8", "surrogatepass"))
-    out, start = [], 0
-    for tok in tokens:
-        end = start + len(tok.piece)
-        if is_partial(tok.piece) and end <= len(char_at):
-            first, last = char_at[start], char_at[end - 1]
-            out.append(text[first:last + 1])
-        else:
-            out.append("")
-        start = end
-    return out
-
-
 # --- chips ---------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -157,26 +74,6 @@ class Chip:
     note: str = ""        # under the id: the character a byte piece belongs to
     special: bool = False
     new: bool = False     # outlined: made by the current BPE merge
-
-
-def chips_html(chips, lang: str) -> str:
-    """Coloured spans: the token (<b>), its id (<i>), what a byte piece stands for (<u>);
-    the bytes in the tooltip. Every text escaped; short tags, as thousands may be drawn."""
-    spans = []
-    for i, chip in enumerate(chips):
-        cls = "tk sp" if chip.special else f"tk c{i % N_COLORS}"
-        if chip.new:
-            cls += " nw"
-        title = t("tokens_chip_title", lang, id=chip.id,
-                  bytes=" ".join(f"{b:02X}" for b in chip.piece) or "-")
-        note = f"<u>= {html.escape(chip.note)}</u>" if chip.note else ""
-        spans.append(f'<span class="{cls}" title="{html.escape(title)}"><b>{html.escape(chip.label)}'
-                     f"</b><i>{chip.id}</i>{note}</span>")
-    return f'<div class="tk-row">{"".join(spans)}</div>'
-
-
-def note_html(text: str) -> str:
-    return f'<div class="tk-note">{html.escape(text)}</div>'
 
 
 def chips_for(name: str, tokens, text: str) -> list[Chip]:
@@ -222,77 +119,12 @@ def compare_numbers(rows) -> dict:
                      "ids": [tok.id for tok in r.tokens]} for r in rows}
 
 
-def compare_figure(rows, lang: str):
-    names = [t(f"tokens_name_{r.name}", lang) for r in rows]
-    y = list(range(len(rows)))[::-1]                  # the first tokenizer on top
-    data = [{"type": "bar", "orientation": "h", "x": [r.count for r in rows], "y": y,
-             "text": [t("tokens_bar_text", lang, n=r.count, cpt=fmt(r.chars_per_token, 2))
-                      for r in rows],
-             "textposition": "auto", "cliponaxis": False,
-             "marker": {"color": ["#9ca3af", "#9ca3af", *["#1f77b4"] * 4, "#ff7f0e"][:len(rows)]},
-             "hovertemplate": "%{text}<extra></extra>"}]
-    layout = plotstyle.base_layout(t("tokens_bar_title", lang, chars=rows[0].n_chars),
-                                   t("tokens_bar_x", lang), None, height=420)
-    layout["yaxis"].update(tickvals=y, ticktext=names, zeroline=False)
-    layout["margin"]["l"] = 190
-    layout["showlegend"] = False
-    return plotstyle.figure(data, layout)
-
-
-def compare_html(rows, text: str, lang: str) -> str:
-    parts = []
-    if any(r.count > MAX_DRAWN for r in rows):
-        parts.append(note_html(t("tokens_capped", lang, n=MAX_DRAWN)))
-    for r in rows:
-        head = t("tokens_row_head", lang, name=t(f"tokens_name_{r.name}", lang), n=r.count,
-                 cpt=fmt(r.chars_per_token, 2))
-        shown = r.tokens
-        parts.append(f'<div class="tk-head">{html.escape(head)}</div>'
-                     + chips_html(chips_for(r.name, shown, text), lang))
-    return f'<div class="tk-box">{"".join(parts)}</div>'
-
-
-def comparison(text: str, lang: str):
-    """Figure, chips and numbers for the comparison: what the page shows."""
-    rows = compare(text)
-    return compare_figure(rows, lang), compare_html(rows, text, lang), compare_numbers(rows)
-
-
 # --- 2. Spanish against English ----------------------------------------------------------------
 
 def language_costs(es_text: str, en_text: str) -> dict[str, tuple[int, int]]:
     """Tokens of each tokenizer for the Spanish and the English text: {name: (es, en)}."""
     es, en = compare(es_text), compare(en_text)
     return {a.name: (a.count, b.count) for a, b in zip(es, en)}
-
-
-def costs_figure(costs: dict, lang: str):
-    names = list(costs)
-    x = list(range(len(names)))
-    es = [costs[n][0] for n in names]
-    en = [costs[n][1] for n in names]
-    data = [{"type": "bar", "x": x, "y": es, "name": t("tokens_costs_es", lang), "text": es,
-             "textposition": "outside", "cliponaxis": False, "marker": {"color": "#c2410c"}},
-            {"type": "bar", "x": x, "y": en, "name": t("tokens_costs_en", lang), "text": en,
-             "textposition": "outside", "cliponaxis": False, "marker": {"color": "#1d4ed8"}}]
-    layout = plotstyle.base_layout(t("tokens_costs_title", lang), None, t("tokens_costs_y", lang),
-                                   height=440)
-    layout["xaxis"].update(tickvals=x, ticktext=[t(f"tokens_short_{n}", lang) for n in names],
-                           zeroline=False)
-    layout["barmode"] = "group"
-    layout["yaxis"]["range"] = [0, max(es + en + [1]) * 1.18]
-    return plotstyle.figure(data, layout)
-
-
-def costs_summary(costs: dict, lang: str) -> str:
-    """One line per learned vocabulary: how many times more the Spanish costs (Markdown)."""
-    lines = [t("tokens_costs_intro", lang), ""]
-    for name, (es, en) in costs.items():
-        if name in ("chars", "bytes"):
-            continue
-        lines.append(t("tokens_costs_line", lang, name=t(f"tokens_name_{name}", lang),
-                       es=es, en=en, ratio=fmt(es / max(1, en), 2)))
-    return "\n".join(lines)
 
 
 # --- 3. BERT's special tokens -------------------------------------------------------------------
@@ -362,19 +194,6 @@ def bert_view(text: str, pad_to: int = 0, mask_word: str = "") -> BertView:
                     sum(1 for c in body if c.label == "[MASK]"))
 
 
-def bert_html(view: BertView, lang: str) -> str:
-    parts = [f'<div class="tk-head">{html.escape(t("tokens_bert_head", lang, n=len(view.chips)))}</div>']
-    if view.truncated:
-        parts.append(note_html(t("tokens_bert_truncated", lang)))
-    parts.append(chips_html(view.chips[:MAX_DRAWN + 2], lang))
-    if len(view.chips) > MAX_DRAWN + 2:
-        parts.append(note_html(t("tokens_capped", lang, n=MAX_DRAWN)))
-    shown = slice(0, MAX_DRAWN + 2)
-    parts.append(f'<div class="tk-mono"><b>input_ids</b> = {list(view.input_ids[shown])}</div>'
-                 f'<div class="tk-mono"><b>attention_mask</b> = {list(view.attention_mask[shown])}</div>')
-    return f'<div class="tk-box">{"".join(parts)}</div>'
-
-
 # --- 4. SmolLM2's chat template ---------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -403,75 +222,37 @@ def chat_view(user: str, system: str = "") -> ChatView:
     return ChatView(text, chips, sum(c.special for c in chips))
 
 
-def chat_html(view: ChatView, lang: str) -> str:
-    head = t("tokens_chat_head", lang, n=len(view.chips), special=view.n_special)
-    return (f'<div class="tk-box"><div class="tk-head">{html.escape(head)}</div>'
-            f'{chips_html(view.chips[:MAX_DRAWN], lang)}'
-            + (note_html(t("tokens_capped", lang, n=MAX_DRAWN)) if len(view.chips) > MAX_DRAWN else "")
-            + f'<div class="tk-head">{html.escape(t("tokens_chat_text", lang))}</div>'
-            f'<div class="tk-mono">{html.escape(view.text[:5000])}</div></div>')
-
-
 # --- 5. BPE from scratch, step by step -------------------------------------------------------------
 
-def bpe_view(text: str, step: int, lang: str):
-    """The BPE trained on `text` (cached), seen after `step` merges: figure, HTML, numbers."""
+@dataclass(frozen=True)
+class BpeState:
+    """The BPE trained on a text (playground.text.bpe), seen after `step` merges."""
+    model: object                 # bpe.BPE
+    step: int                     # merges applied: at most the ones learned
+    asked: int                    # merges the visitor asked for
+    ids: tuple[int, ...]          # the text's tokens after `step` merges
+    lengths: tuple[int, ...]      # tokens after 0, 1, 2, ... merges
+
+    @property
+    def new_id(self) -> int | None:
+        return self.model.merges[self.step - 1].new_id if self.step else None
+
+    def chips(self, limit: int) -> list[Chip]:
+        """The first `limit` tokens as chips; the current merge's new token outlined."""
+        shown = [tokenizers.Token(i, self.model.piece(i), "") for i in self.ids[:limit]]
+        return [Chip(readable(tok.piece), tok.id, tok.piece, note, new=tok.id == self.new_id)
+                for tok, note in zip(shown, stands_for(shown, self.model.text))]
+
+    def numbers(self) -> dict:
+        merges = self.model.merges
+        return {"merges_learned": len(merges), "step": self.step, "tokens": len(self.ids),
+                "bytes": self.model.start_tokens,
+                "merges": [[m.pair[0], m.pair[1], m.new_id, m.count] for m in merges[:self.step]]}
+
+
+def bpe_state(text: str, step: int) -> BpeState:
+    """BPE trained on `text` (cached), after `step` merges (or all it learned, if fewer)."""
     model = bpe.train_cached(text)
     k = min(step, len(model.merges))
-    ids = model.encode(text, k)
-    new_id = model.merges[k - 1].new_id if k else None
-    lengths = [model.start_tokens] + [m.tokens_after for m in model.merges]
-    return (_bpe_figure(lengths, k, lang),
-            _bpe_html(model, ids, k, step, new_id, lang),
-            {"merges_learned": len(model.merges), "step": k, "tokens": len(ids),
-             "bytes": model.start_tokens,
-             "merges": [[m.pair[0], m.pair[1], m.new_id, m.count] for m in model.merges[:k]]})
-
-
-def _bpe_figure(lengths, k: int, lang: str):
-    data = [{"type": "scatter", "x": list(range(len(lengths))), "y": lengths, "mode": "lines",
-             "line": {"width": 4, "color": plotstyle.COLORS["line"]},
-             "name": t("tokens_bpe_curve", lang), "hovertemplate": "%{x}: %{y}<extra></extra>"},
-            {"type": "scatter", "x": [k], "y": [lengths[k]], "mode": "markers+text",
-             "text": [str(lengths[k])], "textposition": "top right", "textfont": {"size": 18},
-             "marker": {"size": 16, "color": plotstyle.COLORS["point"]},
-             "name": t("tokens_bpe_point", lang)}]
-    layout = plotstyle.base_layout(t("tokens_bpe_title", lang, k=k, n=lengths[k], start=lengths[0]),
-                                   t("tokens_bpe_x", lang), t("tokens_bpe_y", lang), height=380)
-    layout["yaxis"]["rangemode"] = "tozero"
-    layout["showlegend"] = False
-    return plotstyle.figure(data, layout)
-
-
-def _bpe_html(model, ids, k: int, asked: int, new_id, lang: str) -> str:
-    parts = []
-    if asked > len(model.merges):
-        parts.append(note_html(t("tokens_bpe_no_more", lang, n=len(model.merges))))
-    if k:
-        m = model.merges[k - 1]
-        head = t("tokens_bpe_step", lang, k=k, a=readable(model.piece(m.pair[0])),
-                 b=readable(model.piece(m.pair[1])), new=readable(model.piece(m.new_id)),
-                 id=m.new_id, count=m.count)
-    else:
-        head = t("tokens_bpe_start", lang, n=len(ids))
-    parts.append(f'<div class="tk-head">{html.escape(head)}</div>')
-    shown = [tokenizers.Token(i, model.piece(i), "") for i in ids[:MAX_DRAWN]]
-    chips = [Chip(readable(tok.piece), tok.id, tok.piece, note, new=tok.id == new_id)
-             for tok, note in zip(shown, stands_for(shown, model.text))]
-    parts.append(chips_html(chips, lang))
-    if len(ids) > MAX_DRAWN:
-        parts.append(note_html(t("tokens_capped", lang, n=MAX_DRAWN)))
-    if k:
-        rows = "".join(
-            f"<tr><td>{j}</td><td class='tk-t'>{html.escape(readable(model.piece(m.pair[0])))}"
-            f" + {html.escape(readable(model.piece(m.pair[1])))}</td>"
-            f"<td class='tk-t'>{html.escape(readable(model.piece(m.new_id)))}</td>"
-            f"<td>{m.new_id}</td><td>{m.count}</td></tr>"
-            for j, m in reversed(list(enumerate(model.merges[:k], 1))))
-        heads = "".join(f"<th>{html.escape(t(key, lang))}</th>" for key in
-                        ("tokens_bpe_col_step", "tokens_bpe_col_pair", "tokens_bpe_col_new",
-                         "tokens_bpe_col_id", "tokens_bpe_col_count"))
-        parts.append(f'<div class="tk-head">{html.escape(t("tokens_bpe_table", lang))}</div>'
-                     f'<div class="tk-scroll"><table class="tk-table"><tr>{heads}</tr>{rows}'
-                     f'</table></div>')
-    return f'<div class="tk-box">{"".join(parts)}</div>'
+    lengths = (model.start_tokens, *(m.tokens_after for m in model.merges))
+    return BpeState(model, k, step, tuple(model.encode(text, k)), lengths)
