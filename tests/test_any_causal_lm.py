@@ -163,7 +163,7 @@ def test_next_token_and_chat_by_name(registered):
     from playground.text import chat, generation
 
     ids = tuple(registered.encode("Once upon a time"))
-    nt = generation.next_token(ids, 1.0, 0, 1.0, model=NAME)
+    nt = generation.next_token(generation.scores_after(ids, model=NAME), 1.0, 0, 1.0)
     with torch.inference_mode():
         reference = torch.softmax(registered.model(torch.tensor([ids])).logits[0, -1], -1)
     np.testing.assert_allclose(nt.original, reference[torch.from_numpy(nt.top_ids)].numpy(), atol=1e-6)
