@@ -166,7 +166,7 @@ def test_next_token_and_chat_by_name(registered):
     nt = generation.next_token(generation.scores_after(ids, model=NAME), 1.0, 0, 1.0)
     with torch.inference_mode():
         reference = torch.softmax(registered.model(torch.tensor([ids])).logits[0, -1], -1)
-    np.testing.assert_allclose(nt.original, reference[torch.from_numpy(nt.top_ids)].numpy(), atol=1e-6)
+    np.testing.assert_allclose(nt.original, reference[torch.from_numpy(np.array(nt.top_ids))].numpy(), atol=1e-6)
     assert nt.vocab_size == registered.shape.vocab_size
     turns = list(chat.respond("", [], "Hello", 0.0, 4, seed=0, model=NAME))
     assert turns[-1][0][-1]["role"] == "assistant" and len(turns) <= 1 + 4
