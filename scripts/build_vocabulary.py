@@ -5,7 +5,8 @@
 
 Spanish: the most frequent words of wordfreq 3.1.1 (`top_n_list("es", ...)`), kept when
 they are real Spanish words:
-  - in Debian's `wspanish` list (/usr/share/dict/spanish), unless wordfreq finds them ten
+  - in Debian's `wspanish` list (/usr/share/dict/spanish) or the team's short list of
+    countries, nationalities and capitals (COUNTRIES below), unless wordfreq finds them ten
     times as frequent in English (zipf(en) > zipf(es) + 1: "the", "and" slip into Spanish
     text);
   - or a plural or verb form of a word of that list (the list has few of them, and the
@@ -28,6 +29,18 @@ WSPANISH = Path("/usr/share/dict/spanish")
 SPANISH_LETTERS = re.compile(r"^[a-záéíóúüñ]{2,}$")
 ENGLISH_LETTERS = re.compile(r"^[a-z]{2,}$")
 ONE_LETTER = {"y", "a", "o", "e", "u"}          # Spanish words of one letter
+# wspanish has no proper nouns and few words for nationalities; the course's analogies
+# (país - gentilicio + ...) need some: written by the team.
+COUNTRIES = """alemania alemán alemana alemanes argentina argentino argentinos bélgica belga
+brasil brasileño brasileña canadá canadiense chile chileno china chino colombia colombiano
+cuba cubano ecuador ecuatoriano egipto egipcio españa español española españoles
+estados francia francés francesa franceses grecia griego griega holanda holandés india indio
+inglaterra inglés inglesa irlanda irlandés italia italiano italiana italianos japón japonés
+marruecos marroquí méxico mexicano mexicana mexicanos perú peruano portugal portugués
+portuguesa rusia ruso rusa suecia sueco suiza suizo turquía turco uruguay uruguayo
+venezuela venezolano europa europeo europea áfrica africano américa americano asia asiático
+madrid parís roma londres berlín lisboa atenas moscú tokio pekín lima bogotá caracas quito""".split()
+ACCENTED = str.maketrans("aeiou", "áéíóú")
 
 # endings of verb forms, by conjugation: the stem is the infinitive minus -ar/-er/-ir
 VERB_ENDINGS = {
@@ -53,8 +66,13 @@ HEADER = """# {what}
 def known_forms(dictionary: set[str], word: str) -> bool:
     """Is `word` a plural or a verb form of a word of `dictionary`?"""
     for plural, singular in (("es", ""), ("s", ""), ("ces", "z")):
-        if word.endswith(plural) and word[: -len(plural)] + singular in dictionary:
-            return True
+        if word.endswith(plural):
+            stem = word[: -len(plural)] + singular
+            if stem in dictionary:
+                return True
+            vowel = max(stem.rfind(v) for v in "aeiou")       # avión -> aviones: the accent goes
+            if plural == "es" and vowel >= 0 and stem[:vowel] + stem[vowel].translate(ACCENTED) + stem[vowel + 1:] in dictionary:
+                return True
     for infinitive, endings in VERB_ENDINGS.items():
         for ending in endings:
             if word.endswith(ending) and len(word) > len(ending) + 1:
@@ -67,6 +85,7 @@ def spanish_words(n: int) -> list[str]:
     from wordfreq import top_n_list, zipf_frequency
 
     dictionary = {w.strip().lower() for w in WSPANISH.read_text(encoding="utf-8").splitlines()}
+    dictionary |= set(COUNTRIES)
     out = []
     for word in top_n_list("es", 200_000):
         if not (SPANISH_LETTERS.match(word) or word in ONE_LETTER):
@@ -114,7 +133,7 @@ def main(argv=None):
     es = spanish_words(args.es)
     en = english_words(args.en, set(es))
     write(ROOT / "assets" / "vocabulary_es.txt", es, "Spanish words of the multilingual space.",
-          "Kept: words of Debian's wspanish list\n# (public domain), and their plurals and verb forms, "
+          "Kept: words of Debian's wspanish list\n# (public domain) or of the team's countries and nationalities, and their plurals and verb forms, "
           "unless far more frequent in English.")
     write(ROOT / "assets" / "vocabulary_en.txt", en, "English words of the multilingual space.",
           "Kept: words of letters a-z at least\n# twice as frequent in English as in Spanish, "
