@@ -223,27 +223,27 @@ def build(lang: gr.Component) -> gr.Tab:
         private = {"api_visibility": "private", **quiet}
         arith_in = [expression, extra, k, dims, space_state, lang]
         arith_out = [arith_plot, arith_table, arith_numbers]
-        similar_in, similar_out = [word, extra, k, dims, space_state, lang], [similar_plot, similar_table]
+        similar_inputs, similar_out = [word, extra, k, dims, space_state, lang], [similar_plot, similar_table]
         layout = [space, preset, preset_es, expression, similar_preset, similar_preset_es, word]
 
         gr.on([expression.submit, extra.submit, k.change, dims.change],
               arithmetic, arith_in, arith_out, api_name="embeddings_arithmetic", **quiet, **LIGHT)
         gr.on([word.submit, extra.submit, k.change, dims.change],
-              similar, similar_in, similar_out, api_name="embeddings_similar", **quiet, **LIGHT)
+              similar, similar_inputs, similar_out, api_name="embeddings_similar", **quiet, **LIGHT)
         # on load and language change: the space first (a Spanish page starts multilingual), then both
         gr.on([tab.select, lang.change], settle, [space_state, space, lang], layout, queue=False,
               api_visibility="private").then(
             arithmetic, arith_in, arith_out, **private, **LIGHT).then(
-            similar, similar_in, similar_out, **private, **LIGHT)
+            similar, similar_inputs, similar_out, **private, **LIGHT)
         space.input(pick_space, [space, lang], [space_state, *layout], queue=False, api_visibility="private").then(
             arithmetic, arith_in, arith_out, **private, **LIGHT).then(
-            similar, similar_in, similar_out, **private, **LIGHT)
+            similar, similar_inputs, similar_out, **private, **LIGHT)
         for menu in (preset, preset_es):
             menu.input(pick_expression, menu, expression, queue=False, api_visibility="private").then(
                 arithmetic, arith_in, arith_out, **private, **LIGHT)
         for menu in (similar_preset, similar_preset_es):
             menu.input(lambda w: w, menu, word, queue=False, api_visibility="private").then(
-                similar, similar_in, similar_out, **private, **LIGHT)
+                similar, similar_inputs, similar_out, **private, **LIGHT)
 
         sentences_in = [text, model_state, lang]
         gr.on([tab.select, compare.click, lang.change], sentences, sentences_in,

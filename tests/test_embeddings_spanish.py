@@ -204,9 +204,8 @@ def test_api_sentences_with_both_models(client):
 
 @pytest.mark.parametrize("api_name, args, message", [
     ("/embeddings_arithmetic_in", ("rey - hombre", "word2vec", 5, "es"), "space"),
-    ("/embeddings_arithmetic_in", ("rey - hombre", "multilingual", math.nan, "en"), "k"),
-    ("/embeddings_arithmetic_in", ("", "multilingual", 5, "es"), ""),
-    ("/embeddings_arithmetic_in", ("a" * 100_000, "multilingual", 5, "en"), ""),
+    ("/embeddings_arithmetic_in", ("", "multilingual", 5, "es"), "texto"),
+    ("/embeddings_arithmetic_in", ("a" * 100_000, "multilingual", 5, "en"), "100000"),
     ("/embeddings_similar_in", ("rey", "multilingual", 0, "es"), "k"),
     ("/embeddings_sentences_with", ("una\ndos", "bert", "es"), "model"),
     ("/embeddings_sentences_with", ("solo una", "multilingual", "es"), "al menos dos frases"),
@@ -214,6 +213,32 @@ def test_api_sentences_with_both_models(client):
 def test_api_bad_input_is_a_clear_error(client, api_name, args, message):
     with pytest.raises(AppError, match=message):
         client.predict(*args, api_name=api_name)
+
+
+def test_embeddings_endpoints_survive_the_bad_input_sweep(client, app_url):
+    """test_bad_input's barrage (NaN, infinities, 100,000 characters, emoji, None...) on this
+    tab's endpoints only, each answered with a translated message."""
+    from tests.test_bad_input import INTERNAL, bad_cases, call_raw, default_args, error_message
+
+    named = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    failures = []
+    for name in ("/embeddings_arithmetic_in", "/embeddings_similar_in", "/embeddings_sentences_with",
+                 "/embeddings_arithmetic", "/embeddings_similar"):
+        params = named[name]["parameters"]
+        good = {"/embeddings_arithmetic_in": ["rey - hombre + mujer", "multilingual", 5, "es"],
+                "/embeddings_similar_in": ["rey", "multilingual", 5, "es"],
+                "/embeddings_sentences_with": ["uno\ndos", "multilingual", "es"]}.get(name, default_args(params))
+        for i, value in bad_cases(params, slow=False):
+            args = list(good)
+            args[i] = value
+            kind, data = call_raw(app_url, name, args)
+            if kind == "error" and (not error_message(data) or error_message(data) in INTERNAL):
+                failures.append((name, i, repr(value)[:30], data[:120]))
+            elif kind not in ("error", "complete") or (kind == "complete" and ("NaN" in data or "Infinity" in data)):
+                failures.append((name, i, repr(value)[:30], kind, (data or "")[:120]))
+    assert not failures, "\n".join(map(str, failures))
+    kind, data = call_raw(app_url, "/embeddings_arithmetic_in", ["rey - hombre", "multilingual", math.nan, "es"])
+    assert kind == "error" and "k" in error_message(data)
 
 
 # --- browser ----------------------------------------------------------------------------------
