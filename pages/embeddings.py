@@ -155,8 +155,7 @@ def build(lang: gr.Component) -> gr.Tab:
         space_state = gr.State(None)        # None: follow the language
         space = Radio([(I18N(f"embeddings_space_{s}"), s) for s in embeddings.SPACES], value="glove",
                       label=I18N("embeddings_space_label"), elem_id="embeddings-space")
-        with gr.Accordion(I18N("embeddings_space_label"), open=False):
-            gr.Markdown(I18N("embeddings_space_note"), elem_id="embeddings-space-note")
+        gr.Markdown(I18N("embeddings_space_note"), elem_id="embeddings-space-note")
 
         # 1. arithmetic
         gr.Markdown(I18N("embeddings_h_arith"))

@@ -180,7 +180,7 @@ def test_api_sentences(client):
                                    api_name="/embeddings_sentences")
     z = json.loads(heat["plot"])["data"][0]["z"]
     assert z[0][1] > z[0][2]
-    assert "Universal Sentence Encoder" in json.loads(heat["plot"])["layout"]["title"]["text"]
+    assert "USE multilingual v3" in json.loads(heat["plot"])["layout"]["title"]["text"]
     with pytest.raises(AppError, match="al menos dos frases"):
         client.predict("Only one.", "es", api_name="/embeddings_sentences")
 

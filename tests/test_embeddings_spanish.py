@@ -164,7 +164,7 @@ def test_spanish_paraphrases_together_and_beside_their_translations():
     minilm = sentence_lesson.cosines(sentences, "minilm")
     assert cos[0, 4] > minilm[0, 4] and cos[2, 5] > minilm[2, 5]  # why a multilingual model matters
     heat, scatter, _ = sentence_lesson.sentence_figures(sentences, "es", "multilingual")
-    assert "Universal Sentence Encoder" in heat.to_dict()["layout"]["title"]["text"]
+    assert "USE multilingual v3" in heat.to_dict()["layout"]["title"]["text"]
     assert "512 dimensiones" in scatter.to_dict()["layout"]["title"]["text"]
 
 

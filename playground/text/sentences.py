@@ -21,6 +21,7 @@ from playground.text.embeddings import pca
 from playground.text.embeddings_figures import axis_titles
 
 MODELS = ("multilingual", "minilm")     # each the name of its backend; the first is the default
+SHORT_TITLES = {"multilingual": "USE multilingual v3", "minilm": "all-MiniLM-L6-v2"}   # for the plot titles
 MAX_SENTENCES = 12
 MAX_SENTENCE_CHARS = 300
 
@@ -62,7 +63,7 @@ def sentence_figures(sentences: tuple[str, ...], lang: str, model: str = MODELS[
     """The cosine-similarity matrix as a heatmap, and the PCA map of the sentences."""
     E = sentence_vectors(sentences, model)
     cos = cosines(sentences, model)
-    title = backends.title(model)
+    title = SHORT_TITLES[model]
     n = len(sentences)
     pos = list(range(n))
     labels = [f"{i + 1}. {_short(s)}" for i, s in enumerate(sentences)]
