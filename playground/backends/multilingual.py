@@ -97,9 +97,18 @@ class Multilingual:
         return [(self.vectors.words[i], float(cosines[i])) for i in top]
 
     def facts(self) -> dict:
-        return {"parameters": None, "vocab_size": len(self.words), "dim": DIM,
+        return {"parameters": encoder_parameters(self.encoder), "vocab_size": int(self.encoder._model.table.shape[0]),
+                "dim": DIM, "words": len(self.words),
                 "words_es": int((self.langs == "es").sum()), "words_en": int((self.langs == "en").sum()),
                 "bytes_in_memory": self.vectors.unit.nbytes, "matrix_from_cache": self.from_cache}
+
+
+def encoder_parameters(encoder) -> int:
+    """Numbers in the encoder's weights (its arrays, as the numpy port holds them)."""
+    arrays = []
+    for value in vars(encoder._model).values():                 # the numpy backend's weights
+        arrays += value if isinstance(value, list) else [value]
+    return int(sum(a.size for a in arrays if isinstance(a, np.ndarray)))
 
 
 def word_lists() -> tuple[list[str], list[str]]:
