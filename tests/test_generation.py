@@ -176,7 +176,8 @@ def test_redraw_equals_a_fresh_computation(lm):
     steps = page.show(ES, 1.0, 0, 1.0, Steps(), "es")[0]
     for T, k, p in [(0.3, 0, 1.0), (1.2, 20, 0.8)]:
         from_state = page.redraw(ES, T, k, p, steps, "en")[4]
-        fresh = page.redraw(ES, T, k, p, None, "en")[4]           # a client without state
+        fresh = page.redraw(ES, T, k, p, None, "es")[4]           # a client without state (the
+                                                                  # Spanish interface's model)
         assert from_state == fresh
 
 

@@ -102,6 +102,12 @@ class CausalLM:
         with self.tokenizer_lock:
             return self.tokenizer(well_formed(text), add_special_tokens=False)["input_ids"]
 
+    def prompt_ids(self, text: str) -> list[int]:
+        """A prompt as the model reads the start of a document: with the tokens its tokenizer
+        puts in front (Gemma's <bos>, without which it answers poorly; SmolLM2 puts none)."""
+        with self.tokenizer_lock:
+            return self.tokenizer(well_formed(text))["input_ids"]
+
     def decode(self, ids) -> str:
         with self.tokenizer_lock:
             return self.tokenizer.decode(list(ids))

@@ -1,0 +1,146 @@
+"""Gemma 3 270M, the Spanish-speaking causal LM, by name ("gemma3"), and a tiny Gemma 3.
+
+References: transformers' own forward pass and `generate` on the same weights, the model's
+own attention weights, its real `past_key_values` tensors, its config, and Debian's Spanish
+word list (`/usr/share/dict/spanish`, package wspanish). The real model loads once for the
+module (from its float32 cache folder); the tiny one is built from a `Gemma3TextConfig` with
+a sliding window of 4 tokens and a scaling that is not 1/sqrt(head_dim), so both show.
+"""
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from playground import backends  # noqa: E402
+from playground.backends import causal_lm  # noqa: E402
+from playground.backends.backend import Backend  # noqa: E402
+from playground.text import attention, generation, kv_cache  # noqa: E402
+
+ES = generation.PROMPTS["es"]          # "El futuro de la IA se basa en la"
+SPANISH_WORDS = Path("/usr/share/dict/spanish")
+
+
+@pytest.fixture(scope="module")
+def gemma():
+    return backends.get("gemma3")
+
+
+# --- the loader and the registry -------------------------------------------------------------
+
+def test_one_entry_makes_it_a_causal_lm_by_name(gemma):
+    assert "gemma3" in backends.names(kind="causal_lm") and backends.first("causal_lm") == "smollm2"
+    card = backends.backend("gemma3").card
+    assert card["licence"] == "Gemma Terms of Use" and card["licence_url"].startswith("https://ai.google.dev/gemma")
+    folder = causal_lm.gemma3_cache_dir(build=False)
+    assert folder is not None and (folder / "model.safetensors").exists()
+    assert gemma.model.config.model_type == "gemma3_text"
+    assert getattr(gemma.model.config, "quantization_config", None) is None     # plain float32
+    shape = gemma.shape                                    # read from its config
+    assert (shape.layers, shape.heads, shape.kv_heads, shape.head_dim) == (18, 4, 1, 256)
+    assert shape.layer_kinds.count("full_attention") == 3 and shape.sliding_window == 512
+    assert shape.vocab_size == len(gemma.tokenizer) == 262_144
+
+
+# --- next token, greedy text: transformers called directly on the same weights --------------------
+
+def test_next_token_probabilities_equal_a_direct_forward_pass(gemma):
+    ids = generation.encode_prompt(ES, "gemma3")
+    assert list(ids) == gemma.tokenizer(ES)["input_ids"] and ids[0] == gemma.tokenizer.bos_token_id
+    scores = generation.scores_after(ids, model="gemma3")
+    with torch.inference_mode():
+        reference = torch.softmax(gemma.model(torch.tensor([list(ids)])).logits[0, -1].float(), -1)
+    ours = torch.softmax(torch.tensor(scores.logits), -1)
+    assert torch.allclose(ours, reference, atol=1e-6)
+    nt = generation.next_token(scores, 1.0, 0, 1.0)
+    assert torch.allclose(torch.tensor(nt.original), reference[torch.tensor(nt.top_ids)], atol=1e-6)
+
+
+def test_greedy_text_equals_generate(gemma):
+    ids = list(generation.encode_prompt(ES, "gemma3"))
+    ours = gemma.generate_ids(ids, 12, temperature=0.0)
+    with torch.inference_mode():
+        reference = gemma.model.generate(torch.tensor([ids]), max_new_tokens=12, do_sample=False)
+    assert ours == reference[0, len(ids):].tolist()
+
+
+def test_the_course_prompt_continues_with_whole_spanish_words(gemma):
+    """Each of the top 5 is a word of Debian's Spanish list with its leading space, which
+    SmolLM2's fragments («c», «mism», «n») are not."""
+    words = set(SPANISH_WORDS.read_text(encoding="utf-8").split())
+    nt = generation.next_token(generation.scores_after(generation.encode_prompt(ES, "gemma3"),
+                                                       model="gemma3"), 1.0, 0, 1.0)
+    top5 = [gemma.decode([int(i)]) for i in nt.top_ids[:5]]
+    assert all(p.startswith(" ") and p.strip().isalpha() and p.strip() in words for p in top5), top5
+    assert {"c", "mism", "n"}.isdisjoint(words)            # the check would fail SmolLM2's
+
+
+def test_spanish_interface_runs_the_course_example_on_gemma():
+    assert generation.default_model("es") == "gemma3" and generation.default_model("en") == "smollm2"
+
+
+# --- attention: layers x heads maps, recomputed heads, and the model's own layer kinds ------------
+
+def test_attention_maps_and_a_recomputed_head(gemma):
+    analysis = attention.analyze("gemma3", ES)
+    T = len(gemma.encode(ES))
+    assert analysis.attentions.shape == (18, 4, T, T)     # layers x heads maps
+    np.testing.assert_allclose(analysis.attentions.sum(-1), 1.0, atol=1e-5)
+    for layer, head, query in [(1, 1, T - 1), (6, 3, T - 1), (12, 4, 3)]:   # sliding, full, full
+        head_qkv = attention.qkv(analysis, layer, head, query)
+        np.testing.assert_allclose(head_qkv.weights, analysis.attentions[layer - 1, head - 1, query],
+                                   atol=1e-4)
+        assert head_qkv.kv_head == 1 and head_qkv.d == 256
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory, gemma):
+    """A tiny Gemma 3: 3 layers (sliding, sliding, full), a window of 4, Gemma's tokenizer."""
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+
+    config = Gemma3TextConfig(
+        vocab_size=262_144, hidden_size=32, intermediate_size=64, num_hidden_layers=3,
+        num_attention_heads=4, num_key_value_heads=2, head_dim=8, query_pre_attn_scalar=32,
+        sliding_window=4, layer_types=["sliding_attention", "sliding_attention", "full_attention"],
+        max_position_embeddings=256,
+        rope_parameters={"sliding_attention": {"rope_type": "default", "rope_theta": 10_000.0},
+                         "full_attention": {"rope_type": "default", "rope_theta": 1_000_000.0}})
+    path = tmp_path_factory.mktemp("tiny-gemma")
+    torch.manual_seed(0)
+    Gemma3ForCausalLM(config).save_pretrained(path)
+    gemma.tokenizer.save_pretrained(path)
+    return causal_lm.load(path, name="Tiny Gemma")
+
+
+def test_sliding_window_layers_see_only_their_window(tiny, monkeypatch):
+    monkeypatch.setitem(backends.DEFAULTS, "tiny-gemma", Backend("tiny-gemma", lambda: tiny, {
+        "title": "Tiny Gemma", "kind": "causal_lm", "source": "a test", "licence": "-"}))
+    text = "El gato se sentó en la alfombra porque el gato estaba cansado."
+    analysis = attention.analyze("tiny-gemma", text)
+    T = analysis.n_tokens
+    assert T > 8 and analysis.attentions.shape == (3, 4, T, T)
+    far = np.tril(np.ones((T, T), bool), k=-4)               # keys 4 or more tokens back
+    assert analysis.attentions[:2][:, :, far].max() == 0.0    # sliding layers: zero there
+    assert analysis.attentions[2][:, far].min() > 0.0         # the full layer: not
+    # Q/K/V recomputed with Gemma's q/k norms, per-kind RoPE, 1/sqrt(32) and the window
+    for layer, head, query in [(1, 2, T - 1), (2, 4, 6), (3, 3, T - 1)]:
+        head_qkv = attention.qkv(analysis, layer, head, query)
+        np.testing.assert_allclose(head_qkv.weights, analysis.attentions[layer - 1, head - 1, query],
+                                   atol=1e-5)
+
+
+# --- the KV cache: the formula with Gemma's numbers equals its real past_key_values -------------
+
+def test_kv_cache_formula_equals_gemmas_real_cache(gemma):
+    ids = gemma.encode(ES)
+    context = list(ids)
+    for step in gemma.decode_steps(ids, 3, lambda logits: (int(logits.argmax()), 1.0)):
+        real = sum(t.numel() * t.element_size() for layer in step.cache.layers
+                   for t in (layer.keys, layer.values))
+        assert real == kv_cache.cache_bytes(len(context), "gemma3") == 2 * 18 * 1 * 256 * 4 * len(context)
+        context.append(step.token)
