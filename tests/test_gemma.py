@@ -20,7 +20,7 @@ import torch  # noqa: E402
 from playground import backends  # noqa: E402
 from playground.backends import causal_lm  # noqa: E402
 from playground.backends.backend import Backend  # noqa: E402
-from playground.text import attention, generation, kv_cache  # noqa: E402
+from playground.text import attention, attention_figures, generation, kv_cache, positions  # noqa: E402
 
 ES = generation.PROMPTS["es"]          # "El futuro de la IA se basa en la"
 SPANISH_WORDS = Path("/usr/share/dict/spanish")
@@ -96,6 +96,15 @@ def test_attention_maps_and_a_recomputed_head(gemma):
         np.testing.assert_allclose(head_qkv.weights, analysis.attentions[layer - 1, head - 1, query],
                                    atol=1e-4)
         assert head_qkv.kv_head == 1 and head_qkv.d == 256
+    # which layer is local, which global: the config's own layer_types, shown in both languages
+    kinds = gemma.model.config.layer_types
+    full = [i + 1 for i, k in enumerate(kinds) if k == "full_attention"]
+    _, heads_fig, info, numbers = attention_figures.view("gemma3", ES, full[0], 1, "en")
+    assert numbers["layer_kinds"] == list(kinds) and numbers["sliding_window"] == 512
+    assert f"Layer {full[0]}: global attention" in info and "global" in heads_fig.layout.title.text
+    assert ", ".join(map(str, full)) in info
+    _, heads_fig, info, _ = attention_figures.view("gemma3", ES, 1, 1, "es")
+    assert "Capa 1: atención local" in info and "ventana de 512" in heads_fig.layout.title.text
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +153,28 @@ def test_kv_cache_formula_equals_gemmas_real_cache(gemma):
                    for t in (layer.keys, layer.values))
         assert real == kv_cache.cache_bytes(len(context), "gemma3") == 2 * 18 * 1 * 256 * 4 * len(context)
         context.append(step.token)
+
+
+def test_past_the_window_local_layers_keep_only_their_window(gemma):
+    """Past 511 tokens the 15 local layers' caches stop growing (a new token sees itself and
+    the 511 before it, in a window of 512): the formula follows."""
+    ids = (gemma.encode(ES + " " + "la casa y el perro " * 120))[:530]
+    assert len(ids) == 530
+    with torch.inference_mode():
+        cache = gemma.model(torch.tensor([ids]), use_cache=True, logits_to_keep=1).past_key_values
+    assert kv_cache.measured_bytes(cache) == kv_cache.cache_bytes(530, "gemma3") \
+        == 2 * 1 * 256 * 4 * (3 * 530 + 15 * 511)
+
+
+def test_transformer_tab_with_gemmas_numbers(gemma):
+    import pages.transformer as page
+    from transformers.models.gemma3.modeling_gemma3 import Gemma3RotaryEmbedding
+
+    chosen, pair, rope_fig, rope_md, memory_fig, formula = page.switch_model("gemma3", 200, 24, 7, 3, "en")
+    assert chosen == "gemma3" and pair["maximum"] == 256 // 2 - 1 and pair["value"] == 127
+    head_dim, base = positions.rope_numbers("gemma3")
+    inv_freq = Gemma3RotaryEmbedding(gemma.model.config).full_attention_inv_freq.double().numpy()
+    np.testing.assert_allclose(positions.rope_frequencies(head_dim, base), inv_freq, rtol=1e-6)
+    assert "2 × 18 × 1 × 256 × tokens × 4 = **36,864 bytes per token**" in formula
+    assert "15 of its 18 layers are local" in formula and "Gemma 3 270M" in memory_fig.layout.title.text
+    assert "15 de sus 18 capas son locales" in page.memory("gemma3", "es")[1]

@@ -63,6 +63,9 @@ class Analysis:
     attentions: np.ndarray      # (L, H, T, T) float32, read-only; row = query, column = key
     hidden: np.ndarray          # (L, T, D) float32, read-only: the input of each layer
     causal: bool
+    layer_kinds: tuple[str, ...] = ()   # per layer, from the config: "sliding_attention" /
+                                        # "full_attention" (Gemma 3); empty if all alike
+    window: int | None = None           # keys a sliding-window layer sees
 
     @property
     def n_layers(self) -> int:
@@ -80,9 +83,15 @@ class Analysis:
         """(T, T) attention of one head; layer and head count from 1."""
         return self.attentions[layer - 1, head - 1]
 
+    def layer_kind(self, layer: int) -> str | None:
+        """"sliding_attention" or "full_attention" for a model that mixes them, else None."""
+        kinds = set(self.layer_kinds)
+        return self.layer_kinds[layer - 1] if len(kinds) > 1 else None
+
     def as_dict(self) -> dict:
         return {"model": self.model, "tokens": list(self.tokens), "ids": list(self.ids),
-                "layers": self.n_layers, "heads": self.n_heads, "causal": self.causal}
+                "layers": self.n_layers, "heads": self.n_heads, "causal": self.causal,
+                "layer_kinds": list(self.layer_kinds), "sliding_window": self.window}
 
 
 def token_label(piece: str, limit: int = 10) -> str:
@@ -105,8 +114,10 @@ def run(model: str, text: str) -> Analysis:
     entries of at most MAX_TOKENS tokens stay a few hundred MB at most.
     """
     causal = backends.backend(model).card.get("kind") == CAUSAL_LM
+    kinds, window = (), None
     if causal:
         lm = backends.get(model)
+        kinds, window = lm.shape.layer_kinds or (), lm.shape.sliding_window
         ids = lm.encode(text)
         _check_tokens(len(ids))
         out = lm.forward(ids, hidden_states=True, logits_to_keep=1)
@@ -120,7 +131,7 @@ def run(model: str, text: str) -> Analysis:
     attentions.flags.writeable = False
     hidden.flags.writeable = False
     return Analysis(model, tuple(ids), tuple(token_label(p) for p in pieces), attentions,
-                    hidden, causal)
+                    hidden, causal, tuple(kinds), window)
 
 
 def _check_tokens(n: int) -> None:
