@@ -178,3 +178,67 @@ def test_transformer_tab_with_gemmas_numbers(gemma):
     assert "2 × 18 × 1 × 256 × tokens × 4 = **36,864 bytes per token**" in formula
     assert "15 of its 18 layers are local" in formula and "Gemma 3 270M" in memory_fig.layout.title.text
     assert "15 de sus 18 capas son locales" in page.memory("gemma3", "es")[1]
+
+
+# --- the API: new api_names take the model; the old ones default by language -------------------
+
+def _numbers(result):
+    return result[-1]                                   # next_token's last output: the numbers
+
+
+def test_api_next_token_model_and_the_language_default(client, gemma):
+    from gradio_client import Client
+
+    own = Client(client.src, verbose=False)             # a visitor of their own: own State
+    first = _numbers(own.predict(ES, "gemma3", 1.0, 0, 1.0, "es", api_name="/next_token_model"))
+    ids = gemma.tokenizer(ES)["input_ids"]
+    with torch.inference_mode():
+        reference = torch.softmax(gemma.model(torch.tensor([ids])).logits[0, -1], -1)
+    best = torch.topk(reference, 5)
+    assert first["model"] == "gemma3"
+    assert [x["id"] for x in first["tokens"][:5]] == best.indices.tolist()
+    np.testing.assert_allclose([x["p_model"] for x in first["tokens"][:5]], best.values.numpy(), atol=1e-4)
+    # the choice stays in the visitor's State: a slider redraws Gemma's scores, whatever the language
+    redrawn = own.predict(ES, 0.5, 0, 1.0, "en", api_name="/next_token_redraw")
+    assert redrawn[-1]["model"] == "gemma3"
+    # a client without state gets the interface language's model
+    assert _numbers(Client(client.src, verbose=False).predict(
+        ES, 1.0, 0, 1.0, "es", api_name="/next_token"))["model"] == "gemma3"
+    assert _numbers(Client(client.src, verbose=False).predict(
+        ES, 1.0, 0, 1.0, "en", api_name="/next_token"))["model"] == "smollm2"
+
+
+def test_api_unknown_model_is_a_translated_error(client):
+    from gradio_client.exceptions import AppError
+
+    for lang, words in (("es", "No conozco el modelo"), ("en", "Unknown model")):
+        with pytest.raises(AppError, match=words):
+            client.predict(ES, "gpt-5", 1.0, 0, 1.0, lang, api_name="/next_token_model")
+        with pytest.raises(AppError, match=words):
+            client.predict(ES, "🤖" * 3, 4, 0.0, 0, 1.0, 1, lang, api_name="/generate_stream_model")
+
+
+def test_api_generate_stream_model_greedy_equals_generate(client, gemma):
+    job = client.submit(ES, "gemma3", 8, 0.0, 0, 1.0, 1, "es", api_name="/generate_stream_model")
+    final = job.result()
+    ids = gemma.tokenizer(ES)["input_ids"]
+    with torch.inference_mode():
+        reference = gemma.model.generate(torch.tensor([ids]), max_new_tokens=8, do_sample=False)
+    new = reference[0, len(ids):].tolist()
+    assert final["model"] == "gemma3" and [x["id"] for x in final["tokens"]] == new
+    assert final["text"] == gemma.decode(new) and len(job.outputs()) >= 4      # streamed
+
+
+def test_api_generate_compare_model(client):
+    final = client.predict(ES, "gemma3", 3, 0.2, 1.5, 50, 0.95, 9, "en", api_name="/generate_compare_model")
+    assert final["model"] == "gemma3" and len(final["runs"]) == 4
+    assert [(r["temperature"], r["seed"]) for r in final["runs"]] == [(0.2, 9), (0.2, 10), (1.5, 9), (1.5, 10)]
+    assert all(r["text"] for r in final["runs"])
+
+
+def test_api_transformer_model(client):
+    pair, _, rope_md, _, formula = client.predict("gemma3", 4, 24, 7, 3, "en", api_name="/transformer_model")
+    assert "36,864 bytes per token" in formula and "15 of its 18 layers are local" in formula
+    assert "d = 256" in rope_md
+    _, _, _, _, formula = client.predict("smollm2", 4, 24, 7, 3, "es", api_name="/transformer_model")
+    assert "SmolLM2" in formula and "capas son locales" not in formula

@@ -87,7 +87,7 @@ def bars_figure(distribution: NextToken, lang: str):
     height = 170 + 44 * n
     title = (t("generation_bars_title_greedy", lang) if d.greedy
              else t("generation_bars_title", lang, T=fmt(d.temperature, 2)))
-    title = f"{backends.title(d.scores.model)} · {title}"     # which model speaks
+    title = f"{backends.title(d.scores.model)}<br>{title}"    # which model speaks
     layout = plotstyle.base_layout(title, t("generation_bars_x", lang), None, height=height)
     top = max(float(np.max(d.original)), float(np.max(d.sampled))) * 100
     layout["xaxis"]["range"] = [0, top * 1.22 + 1]
