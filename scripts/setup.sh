@@ -42,12 +42,14 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-if [ $DEV = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; }; then
+if [ $DEV = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] \
+                     || [ ! -f /usr/share/dict/spanish ]; }; then
   # The browser tests drive Debian's chromium; the emoji font makes screenshots show what
-  # visitors see (their systems have one).
-  echo "[setup] installing Debian's chromium and an emoji font for the browser tests"
+  # visitors see (their systems have one); wspanish's word list checks that Gemma continues
+  # the course's Spanish prompt with whole Spanish words (tests/test_gemma.py).
+  echo "[setup] installing Debian's chromium, an emoji font and wspanish for the tests"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-color-emoji wspanish >/dev/null
 fi
 echo "[setup] ready: $VENV"
