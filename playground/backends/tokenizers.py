@@ -1,4 +1,4 @@
-"""Tokenizers side by side: how seven schemes cut the same text into tokens.
+"""Tokenizers side by side: how eight schemes cut the same text into tokens.
 
 - chars: one token per Unicode code point (id = the code point).
 - bytes: one token per UTF-8 byte (id = the byte, 256 of them).
