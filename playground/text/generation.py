@@ -17,6 +17,9 @@ The scores of a visitor's context travel with the visitor (`Steps.scores`, in th
 gr.State): the events that run the model compute them, and a slider only reruns the
 sampling stages on them (`next_token`), never the model. Figures and text:
 playground.text.generation_figures.
+
+A little over the project's ~350 lines: the lesson's whole path (scores, stages, steps,
+streaming, side by side) and the choice of model by name, which every part takes, together.
 """
 from __future__ import annotations
 
