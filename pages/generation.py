@@ -1,5 +1,9 @@
 """The Generation tab: next-token probabilities, temperature, top-k, top-p, step by step,
-streaming, and samples side by side."""
+streaming, and samples side by side, on a causal LM the visitor chooses.
+
+The choice travels in the visitor's `Steps` (their gr.State, never an API parameter, so the
+existing api_names keep theirs); without one, the interface's language decides (Spanish:
+Gemma 3 270M). The `*_model` api_names take the model by name."""
 from __future__ import annotations
 
 import time
