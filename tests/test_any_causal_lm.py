@@ -57,7 +57,7 @@ def registered(monkeypatch, tiny):
 
 
 def test_the_registry_lists_it_with_the_causal_lms(registered):
-    assert backends.names(kind="causal_lm") == ("smollm2", NAME)
+    assert backends.names(kind="causal_lm") == ("smollm2", "gemma3", NAME)
     assert NAME in attention.model_names() and "minilm" in attention.model_names()
     assert backends.get(NAME) is registered
 

@@ -294,5 +294,10 @@ def test_browser_transformer_tab_in_both_languages(page_in):
     wait_title(page, "#transformer-fill-plot", "Candidates for")
     wait_title(page, "#transformer-learned-plot", "cosine between")
     assert "Measured now" in page.locator("#transformer-kv-formula").inner_text()
+    # Gemma 3's own numbers: heads of 256, one kv head, local layers with a window
+    page.locator("#transformer-model label", has_text="Gemma 3 270M").click()
+    wait_title(page, "#transformer-kv-memory", "Gemma 3 270M")
+    formula = page.locator("#transformer-kv-formula").inner_text()
+    assert "36,864 bytes per token" in formula and "15 of its 18 layers are local" in formula
     page.wait_for_timeout(800)
     screenshot(page, "transformer-en")

@@ -99,8 +99,9 @@ def test_facts_come_from_the_loaded_models(minilm, glove):
 
 
 def test_names_by_kind():
-    assert backends.names() == ("glove", "minilm", "multilingual", "smollm2")
-    assert backends.names(kind="causal_lm") == ("smollm2",)
+    assert backends.names() == tuple(backends.DEFAULTS)
+    assert {"glove", "minilm", "multilingual", "smollm2", "gemma3"} <= set(backends.names())
+    assert backends.names(kind="causal_lm")[:2] == ("smollm2", "gemma3")
     assert backends.names(kind="encoder") == ("minilm",)
     assert backends.first("causal_lm") == "smollm2" and backends.first("encoder") == "minilm"
     assert backends.title("smollm2") == "SmolLM2-135M-Instruct"
@@ -187,7 +188,8 @@ def test_status_labels_exist_in_both_languages():
 def test_describe_all_is_plain_data(monkeypatch):
     monkeypatch.setenv(hub.ENV_VAR, "")
     rows = backends.describe_all()
-    assert [r["name"] for r in rows] == ["glove", "minilm", "multilingual", "smollm2"]
+    assert [r["name"] for r in rows] == list(backends.DEFAULTS)       # defaults only: no hub
+    assert {"glove", "minilm", "multilingual", "smollm2", "gemma3"} <= {r["name"] for r in rows}
     for r in rows:
         assert {"title", "kind", "source", "licence", "parameters", "layers", "heads",
                 "vocab_size", "load_seconds", "status"} <= set(r)

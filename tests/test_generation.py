@@ -176,7 +176,8 @@ def test_redraw_equals_a_fresh_computation(lm):
     steps = page.show(ES, 1.0, 0, 1.0, Steps(), "es")[0]
     for T, k, p in [(0.3, 0, 1.0), (1.2, 20, 0.8)]:
         from_state = page.redraw(ES, T, k, p, steps, "en")[4]
-        fresh = page.redraw(ES, T, k, p, None, "en")[4]           # a client without state
+        fresh = page.redraw(ES, T, k, p, None, "es")[4]           # a client without state (the
+                                                                  # Spanish interface's model)
         assert from_state == fresh
 
 
@@ -342,6 +343,19 @@ def test_browser_generation_journey(page_in, lang):
     page.wait_for_selector(title, timeout=90_000)
     assert t("generation_bars_title", lang, T="0.8") in page.locator(title).text_content()
     assert t("generation_bars_x", lang) in page.locator("#generation-bars").inner_text()
+    # The Spanish interface runs the course's example on Gemma (whole Spanish words), the
+    # English one on SmolLM2; the radio says which.
+    expected = "Gemma 3 270M" if lang == "es" else "SmolLM2-135M-Instruct"
+    assert page.locator(title).text_content().startswith(expected)
+    assert page.locator("#generation-model input:checked").get_attribute("value") == \
+        ("gemma3" if lang == "es" else "smollm2")
+    if lang == "es":
+        assert "capacidad" in page.locator("#generation-bars").inner_text()
+    else:                                 # a switch of model runs the other one on the prompt
+        page.locator("#generation-model label", has_text="Gemma 3 270M").click()
+        page.wait_for_function(
+            f"() => document.querySelector('{title}')?.textContent.startsWith('Gemma 3 270M')",
+            timeout=60_000)
     # Temperature 0 says greedy, at once.
     slider = page.locator("#generation-temperature input[type=number]")
     slider.fill("0")

@@ -24,3 +24,17 @@ def test_models_api(client):
     assert "modelos cargados" in summary
     assert table["headers"][0] == "Modelo"
     assert len(table["data"]) >= 3
+
+
+def test_gemma_is_listed_with_its_terms_in_both_languages():
+    row = next(r for r in models_panel.table("en")["data"] if r[0] == "Gemma 3 270M")
+    assert row[1] == models_panel.t("models_kind_causal_lm", "en") and row[9] == "Gemma Terms of Use"
+    es, en = models_panel.licences("es"), models_panel.licences("en")
+    assert "[Gemma Terms of Use](https://ai.google.dev/gemma/terms)" in es and "se usa según" in es
+    assert "used under the [Gemma Terms of Use]" in en and "base model" in en
+
+
+def test_models_licences_api(client):
+    for lang, words in (("es", "Licencias"), ("en", "Licences")):
+        text = client.predict(lang, api_name="/models_licences")
+        assert words in text and "Gemma 3 270M" in text and "ai.google.dev/gemma/terms" in text

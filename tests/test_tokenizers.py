@@ -23,6 +23,7 @@ MIXED = "Hello world! ¿Qué tal? naïve café, 東京 🤖 x=3.14\n\tend"
     ("o200k", 200_019, 199_998),
     ("bert", 30_522, None),
     ("smollm2", 49_152, None),
+    ("gemma3", 262_144, None),
     ("bytes", 256, 256),
     ("chars", 0x110000, 0x110000),
 ])
@@ -70,7 +71,21 @@ def test_smollm2_tokenizer_matches_the_models_own():
     assert tokenizers.get("smollm2").ids(MIXED) == reference(MIXED, add_special_tokens=False)["input_ids"]
 
 
-@pytest.mark.parametrize("name", ["chars", "bytes", "gpt2", "cl100k", "o200k", "smollm2"])
+def test_gemma3_tokenizer_matches_the_models_own():
+    from transformers import AutoTokenizer
+
+    from playground.backends.causal_lm import gemma3_cache_dir
+
+    reference = AutoTokenizer.from_pretrained(gemma3_cache_dir())
+    tokens = tokenizers.get("gemma3").encode(MIXED)
+    assert [t.id for t in tokens] == reference(MIXED, add_special_tokens=False)["input_ids"]
+    # each piece is what the model's tokenizer decodes the id to (a byte: its <0x..> entry)
+    for tok in tokens:
+        if not tok.label.startswith("<0x"):
+            assert tok.piece.decode("utf-8") == reference.decode([tok.id])
+
+
+@pytest.mark.parametrize("name", ["chars", "bytes", "gpt2", "cl100k", "o200k", "smollm2", "gemma3"])
 def test_pieces_put_back_together_give_the_text(name):
     tokens = tokenizers.get(name).encode(MIXED)
     assert b"".join(t.piece for t in tokens) == MIXED.encode("utf-8")

@@ -86,6 +86,14 @@ def test_spanish_costs_more_tokens_than_english():
             assert costs[name][0] > costs[name][1], (name, es)
 
 
+
+def test_a_spanish_sentence_costs_fewer_tokens_on_gemma():
+    """Gemma 3's 262k vocabulary holds whole Spanish words that GPT-2's and SmolLM2's cut."""
+    for es, en in tokens.PAIRS.values():
+        costs = tokens.language_costs(es, en)
+        assert costs["gemma3"][0] < min(costs["gpt2"][0], costs["smollm2"][0]), (costs, es)
+
+
 # --- BERT's special tokens against transformers' tokenizer -----------------------------------
 
 @pytest.fixture(scope="module")

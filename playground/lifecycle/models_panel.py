@@ -54,3 +54,13 @@ def summary(lang: str, infos: list[dict] | None = None) -> str:
                for i in infos if i["status"]["state"] == backends.LOADING]
     text = t("models_summary", lang, loaded=loaded, total=len(infos))
     return text + (" · " + " · ".join(loading) if loading else "")
+
+
+def licences(lang: str, infos: list[dict] | None = None) -> str:
+    """Markdown: each default backend whose card links its licence's own terms (Gemma's),
+    with the link and what the terms mean for a user of the app."""
+    infos = infos if infos is not None else backends.describe_all()
+    lines = [t("models_licence_terms", lang, model=i.get("title") or i["name"], licence=i["licence"],
+               url=i["licence_url"], about=t(i["about"], lang) if i.get("about") else "")
+             for i in infos if i.get("licence_url")]
+    return "\n".join([t("models_licences_title", lang), *lines]) if lines else ""

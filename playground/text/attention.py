@@ -63,6 +63,9 @@ class Analysis:
     attentions: np.ndarray      # (L, H, T, T) float32, read-only; row = query, column = key
     hidden: np.ndarray          # (L, T, D) float32, read-only: the input of each layer
     causal: bool
+    layer_kinds: tuple[str, ...] = ()   # per layer, from the config: "sliding_attention" /
+                                        # "full_attention" (Gemma 3); empty if all alike
+    window: int | None = None           # keys a sliding-window layer sees
 
     @property
     def n_layers(self) -> int:
@@ -80,9 +83,15 @@ class Analysis:
         """(T, T) attention of one head; layer and head count from 1."""
         return self.attentions[layer - 1, head - 1]
 
+    def layer_kind(self, layer: int) -> str | None:
+        """"sliding_attention" or "full_attention" for a model that mixes them, else None."""
+        kinds = set(self.layer_kinds)
+        return self.layer_kinds[layer - 1] if len(kinds) > 1 else None
+
     def as_dict(self) -> dict:
         return {"model": self.model, "tokens": list(self.tokens), "ids": list(self.ids),
-                "layers": self.n_layers, "heads": self.n_heads, "causal": self.causal}
+                "layers": self.n_layers, "heads": self.n_heads, "causal": self.causal,
+                "layer_kinds": list(self.layer_kinds), "sliding_window": self.window}
 
 
 def token_label(piece: str, limit: int = 10) -> str:
@@ -105,8 +114,10 @@ def run(model: str, text: str) -> Analysis:
     entries of at most MAX_TOKENS tokens stay a few hundred MB at most.
     """
     causal = backends.backend(model).card.get("kind") == CAUSAL_LM
+    kinds, window = (), None
     if causal:
         lm = backends.get(model)
+        kinds, window = lm.shape.layer_kinds or (), lm.shape.sliding_window
         ids = lm.encode(text)
         _check_tokens(len(ids))
         out = lm.forward(ids, hidden_states=True, logits_to_keep=1)
@@ -120,7 +131,7 @@ def run(model: str, text: str) -> Analysis:
     attentions.flags.writeable = False
     hidden.flags.writeable = False
     return Analysis(model, tuple(ids), tuple(token_label(p) for p in pieces), attentions,
-                    hidden, causal)
+                    hidden, causal, tuple(kinds), window)
 
 
 def _check_tokens(n: int) -> None:
@@ -200,10 +211,16 @@ def qkv(analysis: Analysis, layer: int, head: int, query: int) -> QKV:
     d, T = vectors.head_dim, analysis.n_tokens
     # 1. how well the query matches each key
     scores = keys @ q                                                      # (T,)
-    # 2. divided by sqrt(d), so the scores do not grow with the dimension
-    scaled = scores / math.sqrt(d)
-    # 3. the causal mask: a GPT token sees itself and the tokens before it
+    # 2. divided by sqrt(d), so the scores do not grow with the dimension (a model may set
+    #    its own factor: Gemma 3's is 1/sqrt(query_pre_attn_scalar))
+    scale = getattr(vectors, "scale", None) or 1 / math.sqrt(d)
+    scaled = scores * scale
+    # 3. the causal mask: a GPT token sees itself and the tokens before it (a sliding-window
+    #    layer, only the last `window` of them)
     allowed = np.arange(T) <= query if analysis.causal else np.ones(T, bool)
+    window = getattr(vectors, "window", None)
+    if window:
+        allowed &= query - np.arange(T) < window
     # 4. softmax over the allowed keys (exp of -inf is 0 for the masked ones)
     masked = np.where(allowed, scaled, -np.inf)
     exp = np.exp(masked - masked[allowed].max())

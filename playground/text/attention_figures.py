@@ -128,7 +128,11 @@ def heads_figure(analysis: Analysis, layer: int, head: int, lang: str):
     mats = [analysis.weights(layer, h) for h in range(1, H + 1)] + [analysis.attentions[layer - 1].mean(0)]
     names = [t("attention_head_short", lang, head=h) for h in range(1, H + 1)]
     names.append(t("attention_average", lang))
-    layout = plotstyle.base_layout(t("attention_heads_title", lang, layer=layer, layers=analysis.n_layers),
+    title = t("attention_heads_title", lang, layer=layer, layers=analysis.n_layers)
+    kind = analysis.layer_kind(layer)
+    if kind:                                        # Gemma 3: local or global layer
+        title += " · " + t("attention_kind_" + kind.removesuffix("_attention"), lang, window=analysis.window)
+    layout = plotstyle.base_layout(title,
                                    height=110 + (1300 // cols) * rows)
     layout.pop("xaxis"), layout.pop("yaxis")
     layout.update(plot_bgcolor=MASKED, margin={"l": 20, "r": 20, "t": 70, "b": 20},
@@ -270,11 +274,19 @@ def qkv_text(analysis: Analysis, head_qkv: QKV, lang: str) -> str:
     return "\n".join([intro, "", header, "|---:|---|---|---:|---:|---:|---:|---:|", *rows, "", outro])
 
 
-def info_text(analysis: Analysis, lang: str) -> str:
-    """One line under the heatmap: how many tokens, which model, what the mask does."""
+def info_text(analysis: Analysis, lang: str, layer: int | None = None) -> str:
+    """One line under the heatmap: how many tokens, which model, what the mask does; for a
+    model mixing local and global layers, which one `layer` is."""
     key = "attention_info_causal" if analysis.causal else "attention_info_bidirectional"
-    return t(key, lang, model=model_name(analysis.model, lang), tokens=analysis.n_tokens,
+    text = t(key, lang, model=model_name(analysis.model, lang), tokens=analysis.n_tokens,
              layers=analysis.n_layers, heads=analysis.n_heads)
+    kind = analysis.layer_kind(layer) if layer else None
+    if kind:
+        full = ", ".join(str(i + 1) for i, k in enumerate(analysis.layer_kinds) if k == "full_attention")
+        text += "\n\n" + t("attention_layer_" + kind.removesuffix("_attention"), lang, layer=layer,
+                            window=analysis.window, full=full, tokens=analysis.n_tokens,
+                            model=model_name(analysis.model, lang))
+    return text
 
 
 # --- what one event of the page shows ---------------------------------------------------------
@@ -284,7 +296,7 @@ def view(model, text, layer, head, lang: str) -> tuple:
     analysis = analyze(model, text)
     layer, head = check_layer_head(analysis, layer, head)
     return (head_figure(analysis, layer, head, lang), heads_figure(analysis, layer, head, lang),
-            info_text(analysis, lang), analysis.as_dict())
+            info_text(analysis, lang, layer), analysis.as_dict())
 
 
 def qkv_view(model, text, layer, head, query, lang: str) -> tuple:

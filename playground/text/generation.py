@@ -6,8 +6,9 @@ the product of each token's probability given the tokens before it,
     P(x_1 ... x_n | prompt) = P(x_1 | prompt) · P(x_2 | prompt, x_1) · ... ,
     log P = sum of the log-probabilities of the steps.
 
-One forward pass of SmolLM2 gives a score (logit) for each of the 49,152 tokens of its
-vocabulary being the next one (`Scores`). Sampling then follows the lesson's stages,
+One forward pass of a causal LM gives a score (logit) for each token of its vocabulary
+being the next one (`Scores`): 49,152 for SmolLM2, 262,144 for Gemma 3 270M, which the
+Spanish interface uses by default (`default_model`). Sampling then follows the lesson's stages,
 playground.backends.sampling (the same as transformer-explainer's): scale by T, top-k,
 softmax, top-p, draw. Entropy H = -sum p log2 p (bits) measures how spread the choice is:
 0 bits for a sure token; log2(49,152) = 15.6 bits for all tokens equally likely.
@@ -16,6 +17,9 @@ The scores of a visitor's context travel with the visitor (`Steps.scores`, in th
 gr.State): the events that run the model compute them, and a slider only reruns the
 sampling stages on them (`next_token`), never the model. Figures and text:
 playground.text.generation_figures.
+
+A little over the project's ~350 lines: the lesson's whole path (scores, stages, steps,
+streaming, side by side) and the choice of model by name, which every part takes, together.
 """
 from __future__ import annotations
 
@@ -34,7 +38,9 @@ from playground.core.errors import UserError
 from playground.text.pieces import bar_piece, readable_pieces
 from playground.text.streaming import bounded_tokens, time_limit
 
-MODEL = "smollm2"
+MODEL = "smollm2"            # the library's default when no model is named
+BY_LANGUAGE = {"es": "gemma3"}   # the interface's default per language: the course's Spanish
+                                 # example runs on a model that speaks Spanish
 PROMPTS = {"es": "El futuro de la IA se basa en la", "en": "The future of AI is based on the"}
 MAX_PROMPT_CHARS = 2_000     # a prompt box takes a paragraph, not a book
 MAX_CONTEXT_TOKENS = 512     # prompt + appended tokens for one next-token forward pass
@@ -51,6 +57,25 @@ ENTROPY_TEMPERATURES = np.round(np.arange(0.05, TEMPERATURE_MAX + 1e-9, 0.05), 2
 _FORWARD_LOCK = threading.Lock()
 
 
+def model_names() -> tuple[str, ...]:
+    """The models the lesson takes: every causal LM of the registry."""
+    return backends.names(kind="causal_lm")
+
+
+def default_model(lang: str) -> str:
+    """The model a visitor who chose none gets, by the interface's language."""
+    name = BY_LANGUAGE.get(lang)
+    return name if name in model_names() else MODEL
+
+
+def check_model(name) -> str:
+    """A causal LM's name from a visitor or an API client, or a UserError listing them."""
+    if name not in model_names():
+        raise UserError("generation_error_unknown_model", model=str(name)[:40],
+                        choices=", ".join(model_names()))
+    return name
+
+
 # --- the model's scores for a context ------------------------------------------------------
 
 def logits_after(ids: tuple[int, ...], model: str = MODEL) -> np.ndarray:
@@ -63,7 +88,10 @@ def logits_after(ids: tuple[int, ...], model: str = MODEL) -> np.ndarray:
 
 
 def encode_prompt(prompt: str, model: str = MODEL) -> tuple[int, ...]:
-    ids = tuple(backends.get(model).encode(prompt))
+    lm = backends.get(model)
+    ids = tuple(lm.prompt_ids(prompt))
+    if len(ids) == len(lm.prompt_ids("")):           # nothing but the tokens put in front
+        raise UserError("error_empty_prompt")
     if not ids:
         raise UserError("error_empty_prompt")
     if len(ids) > MAX_CONTEXT_TOKENS:
@@ -91,6 +119,7 @@ class Scores:
     original: np.ndarray          # (TOP_N,) their P at T = 1: the model's own probabilities
     entropy_original: float       # bits, whole vocabulary, T = 1
     entropy_curve: np.ndarray     # bits of softmax(logits / T) at each ENTROPY_TEMPERATURES
+    model: str = MODEL            # the causal LM that scored it
 
     @property
     def vocab_size(self) -> int:
@@ -138,7 +167,7 @@ def _scores(ids: tuple[int, ...], n_prompt: int, model: str) -> Scores:
     return Scores(ids=ids, n_prompt=n_prompt, pieces=tuple(readable_pieces(lm, ids)),
                   logits=stored, top_ids=arrays[0], original=arrays[1], entropy_curve=arrays[2],
                   top_pieces=tuple(bar_piece(lm, int(i)) for i in top),
-                  entropy_original=entropy_bits(original))
+                  entropy_original=entropy_bits(original), model=model)
 
 
 # --- one next-token distribution through the stages ---------------------------------------
@@ -179,6 +208,7 @@ class NextToken:
         return {"temperature": self.temperature, "top_k": self.top_k, "top_p": self.top_p,
                 "greedy": self.greedy, "context_tokens": len(self.ids),
                 "context": "".join(self.scores.pieces),     # what these numbers follow
+                "model": self.scores.model,
                 "entropy_bits": {"original": self.entropy_original,
                                  "tempered": self.entropy_tempered,
                                  "sampled": self.entropy_sampled},
@@ -218,7 +248,8 @@ def next_token(scores: Scores, temperature: float, top_k: int, top_p: float) -> 
 class Steps:
     """Tokens appended to a prompt one click at a time (a visitor's gr.State).
 
-    `p_model` is each token's probability under the model (T = 1) given everything before
+    `model` is the causal LM's name ("" until the page settles it by the visitor's choice
+    or language; the library then uses MODEL). `p_model` is each token's probability under the model (T = 1) given everything before
     it: the factors of the sequence's probability. `p_sampled` is its probability in the
     distribution it was drawn from (None when the visitor picked it). `rng_state` carries
     the seeded generator from one draw to the next, so clicking "sample" n times with a
@@ -227,6 +258,7 @@ class Steps:
     them): the sliders redraw from them.
     """
     prompt: str = ""
+    model: str = ""
     ids: tuple[int, ...] = ()
     p_model: tuple[float, ...] = ()
     p_sampled: tuple[float | None, ...] = ()
@@ -235,8 +267,13 @@ class Steps:
     scores: Scores | None = field(default=None, compare=False, repr=False)
 
     def for_prompt(self, prompt: str) -> "Steps":
-        """These steps if they continue `prompt`, else none (the prompt was edited)."""
-        return self if self.prompt == prompt else Steps(prompt)
+        """These steps if they continue `prompt`, else none (the prompt was edited), on
+        the same model."""
+        return self if self.prompt == prompt else Steps(prompt, self.model)
+
+    def on_model(self, model: str) -> "Steps":
+        """These steps if they ran on `model`, else none for the same prompt."""
+        return self if self.model == model else Steps(self.prompt, model)
 
     def log_prob(self) -> float:
         """ln P(appended tokens | prompt) = sum of ln p of each step."""
@@ -247,15 +284,17 @@ class Steps:
                        p_sampled=self.p_sampled[:-1], scores=None) if self.ids else self
 
 
-def scored(steps: Steps, model: str = MODEL) -> Steps:
-    """`steps` with the model's scores for its context (computed only if missing)."""
+def scored(steps: Steps, model: str | None = None) -> Steps:
+    """`steps` with the model's scores for its context (computed only if missing); the
+    model is `steps.model` unless named."""
     if steps.scores is not None:
         return steps
+    model = model or steps.model or MODEL
     return replace(steps, scores=scores_after(encode_prompt(steps.prompt, model), steps.ids, model))
 
 
 def sample_step(steps: Steps, temperature: float, top_k: int, top_p: float, seed: int,
-                model: str = MODEL) -> Steps:
+                model: str | None = None) -> Steps:
     """Append a token drawn with the sliders' settings and the seed's generator, then score
     the longer context."""
     import torch
@@ -277,7 +316,7 @@ def sample_step(steps: Steps, temperature: float, top_k: int, top_p: float, seed
     return scored(longer, model)
 
 
-def pick_step(steps: Steps, token_id: int, model: str = MODEL) -> Steps:
+def pick_step(steps: Steps, token_id: int, model: str | None = None) -> Steps:
     """Append the token the visitor chose, then score the longer context."""
     scores = scored(steps, model).scores
     if not 0 <= token_id < scores.vocab_size:
@@ -330,3 +369,19 @@ def compare(prompt: str, max_new_tokens: int, temperatures: tuple[float, float],
                     else:
                         out[i][2].append(token)
             yield out
+
+
+def stream_dict(prompt: str, model: str, tokens: list[SampledToken], elapsed: float) -> dict:
+    """A streamed generation as plain numbers and text, for an API client."""
+    lm = backends.get(model)
+    return {"prompt": prompt, "model": model, "text": lm.decode([t.token_id for t in tokens]),
+            "tokens": [{"id": int(t.token_id), "p": float(t.prob)} for t in tokens],
+            "elapsed": elapsed}
+
+
+def compare_dict(prompt: str, model: str, runs) -> dict:
+    """The four side-by-side samples as plain numbers and text, for an API client."""
+    lm = backends.get(model)
+    return {"prompt": prompt, "model": model,
+            "runs": [{"temperature": temp, "seed": seed, "text": lm.decode([t.token_id for t in tokens])}
+                     for temp, seed, tokens in runs]}

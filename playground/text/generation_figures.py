@@ -87,6 +87,7 @@ def bars_figure(distribution: NextToken, lang: str):
     height = 170 + 44 * n
     title = (t("generation_bars_title_greedy", lang) if d.greedy
              else t("generation_bars_title", lang, T=fmt(d.temperature, 2)))
+    title = f"{backends.title(d.scores.model)}<br>{title}"    # which model speaks
     layout = plotstyle.base_layout(title, t("generation_bars_x", lang), None, height=height)
     top = max(float(np.max(d.original)), float(np.max(d.sampled))) * 100
     layout["xaxis"]["range"] = [0, top * 1.22 + 1]
@@ -212,7 +213,7 @@ def stream_view(prompt: str, tokens, lang: str, elapsed: float | None = None,
     ids = [tok.token_id for tok in tokens]
     pieces = readable_pieces(lm, prompt_ids + tuple(ids))
     text_chips = chips_html(pieces, [tok.prob for tok in tokens], len(prompt_ids), lang)
-    status = t("generation_stream_status", lang, n=len(tokens))
+    status = f"{backends.title(model)} · " + t("generation_stream_status", lang, n=len(tokens))
     if elapsed and tokens:
         status += " · " + t("generation_stream_speed", lang, rate=f"{len(tokens) / elapsed:.1f}")
     if tokens and tokens[-1].token_id in lm.eos_ids:
@@ -231,5 +232,5 @@ def compare_html(prompt: str, runs, lang: str, model: str = MODEL) -> str:
                  else t("generation_compare_card", lang, T=fmt(temp, 2), seed=seed))
         cards.append(f'<div class="gen-card"><div class="gen-card-title">{html.escape(title)}</div>'
                      f'{body}</div>')
-    head = f'<div class="gen-card-prompt">{html.escape(prompt)} …</div>'
+    head = f'<div class="gen-card-prompt">{html.escape(backends.title(model))}: {html.escape(prompt)} …</div>'
     return f'{head}<div class="gen-grid">{"".join(cards)}</div>{chips_legend(lang)}'

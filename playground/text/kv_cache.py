@@ -165,6 +165,10 @@ def memory_text(lang: str, tokens: int | None = None, measured: int | None = Non
     if shape.queries_per_kv_head > 1:
         text += " " + t("transformer_kv_gqa", lang, kv_heads=shape.kv_heads, heads=shape.heads,
                         ratio=shape.queries_per_kv_head)
+    local = (shape.layer_kinds or ()).count("sliding_attention")
+    if local and shape.sliding_window:            # Gemma 3: local layers keep a window only
+        text += " " + t("transformer_kv_sliding", lang, local=local, layers=shape.layers,
+                        window=shape.sliding_window, kept=shape.sliding_window - 1)
     if tokens is not None and measured is not None:
         text += "\n\n" + t("transformer_kv_measured", lang, tokens=tokens,
                             formula=f"{cache_bytes(tokens, model):,}", measured=f"{measured:,}")

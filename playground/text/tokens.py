@@ -28,8 +28,9 @@ from playground.text import bpe
 from playground.text.pieces import readable, stands_for
 
 # The order of the comparison: from one token per character to learned vocabularies.
-ORDER = ("chars", "bytes", "gpt2", "cl100k", "o200k", "smollm2", "bert")
-BYTE_LEVEL = {"bytes", "gpt2", "cl100k", "o200k", "smollm2"}  # pieces add up to the text's bytes
+ORDER = ("chars", "bytes", "gpt2", "cl100k", "o200k", "smollm2", "gemma3", "bert")
+# pieces add up to the text's bytes (Gemma's through its byte fallback)
+BYTE_LEVEL = {"bytes", "gpt2", "cl100k", "o200k", "smollm2", "gemma3"}
 MAX_DRAWN = 250       # chips drawn per tokenizer; the counts always cover the whole text
 MAX_PAD = 128         # longest BERT sequence the padding slider asks for
 MAX_CHAT = 2_000      # characters of a chat message
