@@ -64,12 +64,20 @@ def browser():
 
 @pytest.fixture
 def page_in(browser, app_url):
-    """page_in(lang, tab=None, locale=...) -> a loaded page in that language."""
+    """page_in(lang, tab=None, locale=..., cpu_slowdown=None) -> a loaded page in that language.
+
+    `cpu_slowdown` (e.g. 6) runs the page's JavaScript that many times slower (Chromium's
+    CDP Emulation.setCPUThrottlingRate), as on a slow laptop, from before the page loads.
+    """
     pages = []
 
-    def open_page(lang: str | None, tab: str | None = None, locale: str = "es-ES"):
+    def open_page(lang: str | None, tab: str | None = None, locale: str = "es-ES",
+                  cpu_slowdown: float | None = None):
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale=locale)
         pages.append(page)
+        if cpu_slowdown:
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Emulation.setCPUThrottlingRate", {"rate": cpu_slowdown})
         query = "&".join(f"{k}={v}" for k, v in (("lang", lang), ("tab", tab)) if v)
         page.goto(f"{app_url}/?{query}")
         page.wait_for_selector("#tabs", timeout=30_000)
