@@ -14,7 +14,7 @@ import gradio as gr
 
 from pages import (attention, chat, diffusion, embeddings, gan, generation, models, neuron,
                    tokens, training, transformer, vae)
-from pages.common import I18N, LANGUAGE_SETTLED_JS, PAGE_LANGUAGE_JS, follow_page_language
+from pages.common import I18N, LANGUAGE_SETTLED_JS, PAGE_JS, follow_page_language
 from playground.core.i18n import LANGS, t
 
 # In the course's order; the Models panel last.
@@ -70,9 +70,8 @@ async function setLocale(lang, reloadIfMissing) {
 
 # On load: the static strings in the page's language (pages.common.genaiPageLanguage: ?lang=,
 # else the browser's); the tab from ?tab=, for the server's `start` to select.
-LOAD_JS = "async (tab) => {" + PAGE_LANGUAGE_JS + LOCALE_JS + """
-  // Read ?tab= first: while setLocale awaits, the first tab's select event rewrites it.
-  const asked = new URLSearchParams(window.location.search).get("tab") || "";
+LOAD_JS = "async (tab) => {" + PAGE_JS + LOCALE_JS + """
+  const asked = genaiAskedTab();
   const chosen = genaiPageLanguage();
   await setLocale(chosen, false);
   // The server selects the tab (start); should that answer be lost in a slow first load,
@@ -101,7 +100,7 @@ LOAD_JS = "async (tab) => {" + PAGE_LANGUAGE_JS + LOCALE_JS + """
 # On load, in the browser alone (no round trip): the ES / EN radio takes the page's language.
 # Until it has (LANGUAGE_SETTLED_JS runs after), every event reads the language from the page
 # instead of the radio (pages.common.follow_page_language).
-SETTLE_LANG_JS = "() => {" + PAGE_LANGUAGE_JS + "  return genaiPageLanguage();\n}"
+SETTLE_LANG_JS = "() => {" + PAGE_JS + "  return genaiPageLanguage();\n}"
 
 # The visible ES / EN switch: switch the static strings now; the events listening to the
 # language recompute the text computed in Python.
@@ -113,7 +112,8 @@ SWITCH_JS = "async (lang) => {" + LOCALE_JS + """
 
 def remember_tab_js(tab_id: str) -> str:
     """Put ?tab=<id> in the address bar, so the link a teacher copies opens this tab."""
-    return f"""() => {{
+    return "() => {" + PAGE_JS + f"""
+  genaiAskedTab();                  // the link's tab, read before this select rewrites it
   const url = new URL(window.location.href);
   url.searchParams.set("tab", "{tab_id}");
   window.history.replaceState(null, "", url.toString());

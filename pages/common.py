@@ -48,17 +48,26 @@ def app_of(block) -> gr.Blocks:
     return block
 
 
-# --- the page's language ---------------------------------------------------------------
-# The one detector of the visitor's language in the browser: what the page shows once
-# set (window.genaiLang: app.LOCALE_JS sets it on load and on every ES / EN switch), before
-# that the link's ?lang=, else the browser's language (Spanish if it says Spanish, English
-# otherwise). app.LOAD_JS and every event's language (follow_page_language) use it.
-PAGE_LANGUAGE_JS = """
+# --- the page's language, and the tab its link asks for ----------------------------------
+# The one copy of what the browser detects, as JavaScript functions every piece of the app's
+# JS includes. genaiPageLanguage: the language the page shows once set (window.genaiLang:
+# app.LOCALE_JS sets it on load and on every ES / EN switch); before that the link's ?lang=,
+# else the browser's language (Spanish if it says Spanish, English otherwise). Used by
+# app.LOAD_JS, the radio's settling (app.SETTLE_LANG_JS) and every event's language
+# (follow_page_language). genaiAskedTab: the link's ?tab=, for app.LOAD_JS and URL_TAB_JS.
+PAGE_JS = """
 function genaiPageLanguage() {
   if (window.genaiLang) return window.genaiLang;
   const asked = new URLSearchParams(window.location.search).get("lang") || navigator.language || "es";
   const code = asked.slice(0, 2).toLowerCase();
   return code === "es" || code === "en" ? code : "en";
+}
+function genaiAskedTab() {
+  // The tab the link asked for (?tab=), read once: selecting a tab, the first one included as
+  // the page mounts, rewrites ?tab= (app.remember_tab_js calls this first).
+  if (window.genaiTabOfLink === undefined)
+    window.genaiTabOfLink = new URLSearchParams(window.location.search).get("tab") || "";
+  return window.genaiTabOfLink;
 }
 """
 
@@ -78,7 +87,7 @@ def page_language_js(js: str | None = None) -> str:
     it, the radio is the truth (a click on ES / EN changes it before its change events fire).
     """
     inner = js or "(...inputs) => inputs"
-    return ("async (...inputs) => {" + PAGE_LANGUAGE_JS +
+    return ("async (...inputs) => {" + PAGE_JS +
             "  if (!window.genaiLangSettled) inputs[inputs.length - 1] = genaiPageLanguage();\n"
             f"  return await ({inner})(...inputs);\n}}")
 
@@ -99,7 +108,7 @@ def follow_page_language(demo: gr.Blocks, lang: gr.Component) -> int:
 # Opened from a link (?tab=vae): Tab.select only fires on a click, so the page's load event
 # draws a tab's first pictures, and only for visitors whose link names that tab. Fills in the
 # tab asked for (the first input); the language, last, comes from follow_page_language.
-URL_TAB_JS = """(tab, ...rest) => [new URLSearchParams(window.location.search).get("tab") || "", ...rest]"""
+URL_TAB_JS = "(tab, ...rest) => {" + PAGE_JS + "  return [genaiAskedTab(), ...rest];\n}"
 
 
 def _error(exc: Exception, lang) -> gr.Error:
