@@ -54,3 +54,9 @@ def summary(lang: str, infos: list[dict] | None = None) -> str:
                for i in infos if i["status"]["state"] == backends.LOADING]
     text = t("models_summary", lang, loaded=loaded, total=len(infos))
     return text + (" · " + " · ".join(loading) if loading else "")
+
+
+def all_settled(infos: list[dict]) -> bool:
+    """Every default backend is loaded or has failed (hub models load only when asked)."""
+    return all(i["status"]["state"] in (backends.LOADED, backends.FAILED)
+               for i in infos if i.get("kind") != "hub")
