@@ -14,8 +14,8 @@ import gradio as gr
 
 from pages import (attention, chat, diffusion, embeddings, gan, generation, models, neuron,
                    tokens, training, transformer, vae)
-from pages.common import I18N
-from playground.core.i18n import LANGS, normalize, t
+from pages.common import I18N, LANGUAGE_SETTLED_JS, PAGE_JS, follow_page_language
+from playground.core.i18n import LANGS, t
 
 # In the course's order; the Models panel last.
 PAGES = [neuron, training, tokens, embeddings, attention, transformer, generation, chat,
@@ -68,14 +68,12 @@ async function setLocale(lang, reloadIfMissing) {
 }
 """
 
-# On load: the language from ?lang=, else the browser's (Spanish if it says Spanish, English
-# otherwise); the tab from ?tab=.
-LOAD_JS = "async (lang, tab) => {" + LOCALE_JS + """
-  const params = new URLSearchParams(window.location.search);
-  let chosen = (params.get("lang") || navigator.language || "es").slice(0, 2).toLowerCase();
-  if (chosen !== "es" && chosen !== "en") chosen = "en";
+# On load: the static strings in the page's language (pages.common.genaiPageLanguage: ?lang=,
+# else the browser's); the tab from ?tab=, for the server's `start` to select.
+LOAD_JS = "async (tab) => {" + PAGE_JS + LOCALE_JS + """
+  const asked = genaiAskedTab();
+  const chosen = genaiPageLanguage();
   await setLocale(chosen, false);
-  const asked = params.get("tab") || "";
   // The server selects the tab (start); should that answer be lost in a slow first load,
   // click the tab's own button (in the bar, or in its overflow menu) for a few seconds.
   const name = ((""" + json.dumps(TAB_LABELS, ensure_ascii=False) + """)[chosen] || {})[asked];
@@ -96,8 +94,13 @@ LOAD_JS = "async (lang, tab) => {" + LOCALE_JS + """
     setTimeout(ensureTab, 1000);
   };
   setTimeout(ensureTab, 1500);
-  return [chosen, asked];
+  return asked;
 }"""
+
+# On load, in the browser alone (no round trip): the ES / EN radio takes the page's language.
+# Until it has (LANGUAGE_SETTLED_JS runs after), every event reads the language from the page
+# instead of the radio (pages.common.follow_page_language).
+SETTLE_LANG_JS = "() => {" + PAGE_JS + "  return genaiPageLanguage();\n}"
 
 # The visible ES / EN switch: switch the static strings now; the events listening to the
 # language recompute the text computed in Python.
@@ -109,16 +112,17 @@ SWITCH_JS = "async (lang) => {" + LOCALE_JS + """
 
 def remember_tab_js(tab_id: str) -> str:
     """Put ?tab=<id> in the address bar, so the link a teacher copies opens this tab."""
-    return f"""() => {{
+    return "() => {" + PAGE_JS + f"""
+  genaiAskedTab();                  // the link's tab, read before this select rewrites it
   const url = new URL(window.location.href);
   url.searchParams.set("tab", "{tab_id}");
   window.history.replaceState(null, "", url.toString());
 }}"""
 
 
-def start(lang: str, tab: str):
-    """On page load, with what LOAD_JS read from the URL and the browser."""
-    return normalize(lang), gr.Tabs(selected=tab if tab in TAB_IDS else TAB_IDS[0])
+def start(tab: str):
+    """On page load: select the tab LOAD_JS read from the URL (?tab=), else the first."""
+    return gr.Tabs(selected=tab if tab in TAB_IDS else TAB_IDS[0])
 
 
 CSS = """
@@ -139,9 +143,13 @@ def build_app() -> gr.Blocks:
             for page in PAGES:
                 tab = page.build(lang)
                 tab.select(None, js=remember_tab_js(page.TAB_ID), api_visibility="private")
+        # Every page's events now exist: make those that take the language follow the page's
+        # (before the app's own language events below, which must not be changed).
+        follow_page_language(demo, lang)
         tab_asked = gr.Textbox(visible=False)
-        demo.load(start, [lang, tab_asked], [lang, tabs], js=LOAD_JS, api_visibility="private",
-                  queue=False)
+        demo.load(start, tab_asked, tabs, js=LOAD_JS, api_visibility="private", queue=False)
+        demo.load(None, None, lang, js=SETTLE_LANG_JS, api_visibility="private").then(
+            None, js=LANGUAGE_SETTLED_JS, api_visibility="private")
         lang.input(None, lang, lang, js=SWITCH_JS, api_visibility="private")
     return demo
 

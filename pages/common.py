@@ -12,7 +12,8 @@ from playground.core.i18n import by_language, normalize, t
 
 log = logging.getLogger("genai_playground")
 
-# Static strings: the browser shows them in its language (see app.HEAD_SCRIPT for ?lang=).
+# Static strings: Gradio's i18n library shows them in the browser's language; app.LOCALE_JS
+# switches it to the one the page settles on (?lang=, the ES / EN switch).
 I18N = gr.I18n(**by_language())
 
 # Queue settings for a classroom on 2 CPU cores. Light events (numpy, milliseconds) run
@@ -47,15 +48,67 @@ def app_of(block) -> gr.Blocks:
     return block
 
 
+# --- the page's language, and the tab its link asks for ----------------------------------
+# The one copy of what the browser detects, as JavaScript functions every piece of the app's
+# JS includes. genaiPageLanguage: the language the page shows once set (window.genaiLang:
+# app.LOCALE_JS sets it on load and on every ES / EN switch); before that the link's ?lang=,
+# else the browser's language (Spanish if it says Spanish, English otherwise). Used by
+# app.LOAD_JS, the radio's settling (app.SETTLE_LANG_JS) and every event's language
+# (follow_page_language). genaiAskedTab: the link's ?tab=, for app.LOAD_JS and URL_TAB_JS.
+PAGE_JS = """
+function genaiPageLanguage() {
+  if (window.genaiLang) return window.genaiLang;
+  const asked = new URLSearchParams(window.location.search).get("lang") || navigator.language || "es";
+  const code = asked.slice(0, 2).toLowerCase();
+  return code === "es" || code === "en" ? code : "en";
+}
+function genaiAskedTab() {
+  // The tab the link asked for (?tab=), read once: selecting a tab, the first one included as
+  // the page mounts, rewrites ?tab= (app.remember_tab_js calls this first).
+  if (window.genaiTabOfLink === undefined)
+    window.genaiTabOfLink = new URLSearchParams(window.location.search).get("tab") || "";
+  return window.genaiTabOfLink;
+}
+"""
+
+# The app's load event marks the language radio as settled once it has put the page's
+# language in it (app.build_app).
+LANGUAGE_SETTLED_JS = "() => { window.genaiLangSettled = true; }"
+
+
+def page_language_js(js: str | None = None) -> str:
+    """An event's `js` that hands the handler the page's language as its last input, then runs
+    `js` (the event's own, if any) on the inputs.
+
+    The ES / EN radio starts at "es" and only holds the visitor's language once the load
+    event has set it; an event fired before (a page's load event, a tab opened by a link, a
+    click on a slow laptop) would read "es" from it and draw Spanish text for an English
+    visitor. So until then the language comes from the page itself (genaiPageLanguage); after
+    it, the radio is the truth (a click on ES / EN changes it before its change events fire).
+    """
+    inner = js or "(...inputs) => inputs"
+    return ("async (...inputs) => {" + PAGE_JS +
+            "  if (!window.genaiLangSettled) inputs[inputs.length - 1] = genaiPageLanguage();\n"
+            f"  return await ({inner})(...inputs);\n}}")
+
+
+def follow_page_language(demo: gr.Blocks, lang: gr.Component) -> int:
+    """Give every event of `demo` that takes `lang` as its last input page_language_js, so its
+    text is computed in the language the page settles on, however early the event fires and
+    however slow the page. Called once by app.build_app after the pages are built: no page
+    has to do anything. Returns how many events it changed."""
+    changed = 0
+    for fn in demo.fns.values():
+        if fn.inputs and fn.inputs[-1] is lang and fn.js is not True:
+            fn.js = page_language_js(fn.js)
+            changed += 1
+    return changed
+
+
 # Opened from a link (?tab=vae): Tab.select only fires on a click, so the page's load event
-# draws a tab's first pictures, and only for visitors whose link names that tab. The language is
-# chosen as app.LOAD_JS chooses it (?lang=, else the browser's), since `lang` is not set yet.
-URL_TAB_JS = """(tab, ...rest) => {
-  const params = new URLSearchParams(window.location.search);
-  let lang = (params.get("lang") || navigator.language || "es").slice(0, 2).toLowerCase();
-  if (lang !== "es" && lang !== "en") lang = "en";
-  return [params.get("tab") || "", ...rest.slice(0, -1), lang];
-}"""
+# draws a tab's first pictures, and only for visitors whose link names that tab. Fills in the
+# tab asked for (the first input); the language, last, comes from follow_page_language.
+URL_TAB_JS = "(tab, ...rest) => {" + PAGE_JS + "  return [genaiAskedTab(), ...rest];\n}"
 
 
 def _error(exc: Exception, lang) -> gr.Error:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import gradio as gr
 
@@ -13,7 +14,8 @@ from playground.core.i18n import t
 from pages.common import I18N, LIGHT, Dropdown, guard
 
 TAB_ID = "models"
-LOAD_ALL_BUDGET_S = 180   # the "load all" progress stream stops after this, loaded or not
+LOAD_ALL_BUDGET_S = 180   # "load all" stops showing progress after this, loaded or not
+POLL_S = 1.0              # while they load, the page asks for the table this often
 
 
 @guard
@@ -27,17 +29,39 @@ def licences(lang):
 
 
 @guard
-def load_all(lang):
-    """Start loading every default backend and stream the table until they are loaded."""
+def load_all(lang: str) -> Iterator[tuple[str, dict]]:
+    """API `load_models`: start loading every default backend and stream the table until they
+    are loaded (or LOAD_ALL_BUDGET_S). The page does not call it: it polls with a gr.Timer
+    (start_loading, poll), so no queue worker sleeps for a visitor."""
     backends.preload_in_background()
     deadline = time.monotonic() + LOAD_ALL_BUDGET_S
     while True:
         infos = backends.describe_all()
         yield models_panel.summary(lang, infos), models_panel.table(lang, infos)
-        states = [i["status"]["state"] for i in infos if i["kind"] != "hub"]
-        if all(s in (backends.LOADED, backends.FAILED) for s in states) or time.monotonic() > deadline:
+        if models_panel.all_settled(infos) or time.monotonic() > deadline:
             return
-        time.sleep(0.5)
+        time.sleep(POLL_S)
+
+
+@guard
+def start_loading(lang):
+    """"Load all now" on the page: start loading in the background, show the table, and let the
+    page's timer ask again every POLL_S seconds until LOAD_ALL_BUDGET_S from now."""
+    backends.preload_in_background()
+    infos = backends.describe_all()
+    done = models_panel.all_settled(infos)
+    return (models_panel.summary(lang, infos), models_panel.table(lang, infos),
+            time.monotonic() + LOAD_ALL_BUDGET_S, gr.Timer(active=not done))
+
+
+@guard
+def poll(deadline, lang):
+    """A tick of the page's timer: the table now; the timer stops once all are loaded, or at the
+    deadline start_loading set."""
+    infos = backends.describe_all()
+    done = (models_panel.all_settled(infos) or not isinstance(deadline, (int, float))
+            or time.monotonic() > deadline)
+    return models_panel.summary(lang, infos), models_panel.table(lang, infos), gr.Timer(active=not done)
 
 
 @guard
@@ -56,7 +80,8 @@ def build(lang: gr.Component) -> gr.Tab:
         summary = gr.Markdown(elem_id="models-summary")
         with gr.Row():
             refresh = gr.Button(I18N("models_refresh"), size="lg")
-            load = gr.Button(I18N("models_load_all"), variant="primary", size="lg")
+            load = gr.Button(I18N("models_load_all"), variant="primary", size="lg",
+                             elem_id="models-load-all")
         table = gr.Dataframe(elem_id="models-table", wrap=True, interactive=False)
         terms = gr.Markdown(elem_id="models-licences")
         gr.Markdown(I18N("models_hub_title"))
@@ -73,6 +98,12 @@ def build(lang: gr.Component) -> gr.Tab:
               api_name="models", show_progress="hidden", **LIGHT)
         gr.on([tab.select, lang.change], licences, lang, terms, api_name="models_licences",
               show_progress="hidden", **LIGHT)
-        load.click(load_all, lang, [summary, table], api_name="load_models",
-                   concurrency_limit=1, concurrency_id="model_loading")
+        # "Load all now": loading runs in a background thread; the page's timer polls the table.
+        timer = gr.Timer(POLL_S, active=False)
+        deadline = gr.State(None)
+        load.click(start_loading, lang, [summary, table, deadline, timer], api_visibility="private",
+                   **LIGHT)
+        timer.tick(poll, [deadline, lang], [summary, table, timer], api_visibility="private",
+                   show_progress="hidden", **LIGHT)
+        gr.api(load_all, api_name="load_models", concurrency_limit=1, concurrency_id="model_loading")
     return tab

@@ -34,14 +34,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url():
+def app_demo():
     """The whole app, as `python app.py` builds it, served on a free local port."""
     import app
     demo = app.prepare(app.build_app())
     demo.launch(server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True,
                 quiet=True, **app.launch_kwargs())
-    yield demo.local_url.rstrip("/")
+    yield demo
     demo.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(app_demo):
+    return app_demo.local_url.rstrip("/")
 
 
 @pytest.fixture(scope="session")
@@ -64,15 +69,23 @@ def browser():
 
 @pytest.fixture
 def page_in(browser, app_url):
-    """page_in(lang, tab=None, locale=...) -> a loaded page in that language."""
+    """page_in(lang, tab=None, locale=..., cpu_slowdown=None) -> a loaded page in that language.
+
+    `cpu_slowdown` (e.g. 6) runs the page's JavaScript that many times slower (Chromium's CDP
+    Emulation.setCPUThrottlingRate), as on a slow laptop, from before the page loads.
+    """
     pages = []
 
-    def open_page(lang: str | None, tab: str | None = None, locale: str = "es-ES"):
+    def open_page(lang: str | None, tab: str | None = None, locale: str = "es-ES",
+                  cpu_slowdown: float | None = None):
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale=locale)
         pages.append(page)
+        if cpu_slowdown:
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("Emulation.setCPUThrottlingRate", {"rate": cpu_slowdown})
         query = "&".join(f"{k}={v}" for k, v in (("lang", lang), ("tab", tab)) if v)
         page.goto(f"{app_url}/?{query}")
-        page.wait_for_selector("#tabs", timeout=30_000)
+        page.wait_for_selector("#tabs", timeout=120_000 if cpu_slowdown else 30_000)
         page.wait_for_timeout(800)  # the load event sets language and tab
         return page
 

@@ -85,3 +85,14 @@ def test_every_tab_opens_from_its_link_and_is_screenshotted(page_in, lang, tab_i
     expect(page).to_have_url(re.compile(rf"[?&]tab={tab_id}(&|$)"), timeout=15_000)
     page.wait_for_timeout(1500)                                  # let the plots draw
     screenshot(page, f"tab-{tab_id}-{lang}")
+
+
+def test_browser_models_load_all_polls_until_every_model_is_loaded(page_in):
+    """"Load all now": the page's timer redraws the table until every default model is loaded."""
+    from playground import backends
+    page = page_in("en", tab="models")
+    expect(page.locator("#models-summary")).to_contain_text("models loaded", timeout=30_000)
+    page.locator("#models-load-all").click()
+    expect(page.locator("#models-summary")).to_contain_text(f"{len(backends.DEFAULTS)} of",
+                                                            timeout=180_000)
+    screenshot(page, "models-loaded-en")

@@ -38,3 +38,35 @@ def test_models_licences_api(client):
     for lang, words in (("es", "Licencias"), ("en", "Licences")):
         text = client.predict(lang, api_name="/models_licences")
         assert words in text and "Gemma 3 270M" in text and "ai.google.dev/gemma/terms" in text
+
+
+def test_all_settled_waits_for_every_default_backend_not_the_hub():
+    infos = [{"kind": "encoder", "status": {"state": backends.LOADED}},
+             {"kind": "causal_lm", "status": {"state": backends.FAILED}},
+             {"kind": "hub", "status": {"state": backends.NOT_LOADED}}]
+    assert models_panel.all_settled(infos)
+    infos[0]["status"]["state"] = backends.LOADING
+    assert not models_panel.all_settled(infos)
+
+
+def test_the_pages_polling_timer_stops_at_its_deadline():
+    """The page's "load all" holds no worker: each tick answers at once, and the timer stops
+    once its deadline (set when the button was pressed) has passed."""
+    import time
+
+    from pages import models
+    start = time.monotonic()
+    summary, table, timer = models.poll(time.monotonic() - 1, "en")
+    assert time.monotonic() - start < 1.0
+    assert timer.active is False
+    assert "models loaded" in summary and table["headers"][0] == "Model"
+    assert models.poll(None, "en")[2].active is False            # no deadline: no polling
+
+
+def test_load_models_api_streams_until_every_default_backend_is_loaded(client):
+    """API clients keep `load_models`: one call returns once the default models (all shipped
+    offline, MODELS.md) are loaded."""
+    summary, table = client.predict("en", api_name="/load_models")
+    defaults = table["data"][:len(backends.DEFAULTS)]          # defaults first (describe_all)
+    assert [row[8] for row in defaults] == ["loaded"] * len(backends.DEFAULTS)
+    assert "models loaded" in summary

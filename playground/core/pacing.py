@@ -1,9 +1,8 @@
 """How often a live demo (Training, 2D GAN) sends a new picture to the browser.
 
-A frame costs the server a few milliseconds, but the browser far more: Gradio redraws the
-whole plotly figure (Plotly.react, then a resize) for every streamed frame, measured at
-0.4-0.6 s a frame in headless Chromium on this project's 2-core machine
-(bench/bench_browser_frames.py).
+A frame costs the server little, but the browser far more: Gradio redraws the whole plotly
+figure (Plotly.react, then a resize) for every streamed frame (bench/bench_browser_frames.py
+measures how long; the README has its figures).
 Gradio draws every frame it receives, in order; frames that come faster than they are drawn
 queue up in the page, which then stops answering clicks, Stop and Pause included, until the
 backlog is drawn, and draws old frames after whatever Pause answered.

@@ -64,3 +64,9 @@ def licences(lang: str, infos: list[dict] | None = None) -> str:
                url=i["licence_url"], about=t(i["about"], lang) if i.get("about") else "")
              for i in infos if i.get("licence_url")]
     return "\n".join([t("models_licences_title", lang), *lines]) if lines else ""
+
+
+def all_settled(infos: list[dict]) -> bool:
+    """Every default backend is loaded or has failed (hub models load only when asked)."""
+    return all(i["status"]["state"] in (backends.LOADED, backends.FAILED)
+               for i in infos if i.get("kind") != "hub")
