@@ -65,14 +65,15 @@ def test_browser_slow_page_computes_text_in_the_links_language(page_in, busy_ser
     # The model may load first (the generation tab): wait for the text in any language.
     page.wait_for_selector(selector, timeout=180_000)
     try:                      # a redraw in the page's language may follow the first picture
-        page.wait_for_function(f"() => document.querySelector({selector!r})?.textContent === "
-                               f"{expected!r}", timeout=20_000)
+        page.wait_for_function(f"() => (document.querySelector({selector!r})?.textContent || '')"
+                               f".includes({expected!r})", timeout=20_000)
     except Exception:         # noqa: BLE001 - the assertion below says what was drawn instead
         pass
     page.wait_for_timeout(3000)                   # and nothing redraws it in the other language
     shown = _text(page, selector)
     screenshot(page, f"slow-{tab}-{lang}")
-    assert shown == expected, f"{tab} drew {shown!r} (the other language: {shown == wrong})"
+    # (a title may name the model on a line of its own above the translated text)
+    assert expected in shown and wrong not in shown, f"{tab} drew {shown!r}"
 
 
 def test_every_event_that_takes_the_language_reads_the_pages_until_settled():
