@@ -133,16 +133,11 @@ def torch_read_bytes_per_s(size: int = 512 * 2**20, reps: int = 5) -> float:
     return x.numel() * 4 / best
 
 
-def sampling_speed(n_tokens: int, reps: int) -> None:
+def ours_and_generate(lm, prompt: list[int], n_tokens: int, reps: int, settings: dict):
+    """Tokens/s of our streaming (`stream_tokens`) and of transformers' `generate`, same model,
+    prompt, settings and threads, alternated `reps` times after a warm-up; printed and returned
+    as (ours, generate, {name: [rates]})."""
     import torch
-
-    from playground import backends
-
-    print(f"\n## 3. SmolLM2 sampling {n_tokens} tokens (temperature 1, top-k 50, top-p 0.95; "
-          f"{load_average()})")
-    lm = backends.get("smollm2")
-    prompt = lm.chat_ids([{"role": "user", "content": "Write a long story about a dragon."}])
-    settings = dict(temperature=1.0, top_k=50, top_p=0.95)
 
     def ours(seed):
         t = time.perf_counter()
@@ -163,8 +158,23 @@ def sampling_speed(n_tokens: int, reps: int) -> None:
         rates["ours (stream_tokens)"].append(ours(seed))
         rates["model.generate"].append(generate(seed))
     for name, values in rates.items():
-        print(f"{name:<22} median {statistics.median(values):6.1f} tokens/s  "
-              f"(runs: {', '.join(f'{v:.1f}' for v in values)})")
+        print(f"{name:<22} median {statistics.median(values):6.2f} tokens/s  "
+              f"(runs: {', '.join(f'{v:.2f}' for v in values)})")
+    return ours, generate, rates
+
+
+def sampling_speed(n_tokens: int, reps: int) -> None:
+    import torch
+
+    from playground import backends
+
+    print(f"\n## 3. SmolLM2 sampling {n_tokens} tokens (temperature 1, top-k 50, top-p 0.95; "
+          f"{load_average()})")
+    lm = backends.get("smollm2")
+    prompt = lm.chat_ids([{"role": "user", "content": "Write a long story about a dragon."}])
+    settings = dict(temperature=1.0, top_k=50, top_p=0.95)
+
+    ours, _, _ = ours_and_generate(lm, prompt, n_tokens, reps, settings)
 
     # the same loop on 1 and on 2 torch threads (the default is compute.torch_threads())
     default_threads = torch.get_num_threads()

@@ -117,27 +117,9 @@ def sampling_speed(n_tokens: int, reps: int) -> None:
     prompt = list(generation.encode_prompt(generation.PROMPTS["es"], "gemma3"))
     settings = dict(temperature=1.0, top_k=50, top_p=0.95)
 
-    def ours(seed):
-        t = time.perf_counter()
-        n = sum(1 for _ in lm.stream_tokens(prompt, n_tokens, seed=seed, stop_at_eos=False,
-                                            **settings))
-        return n / (time.perf_counter() - t)
+    from bench_backends import ours_and_generate     # bench/ is this script's folder
 
-    def generate(seed):
-        torch.manual_seed(seed)
-        t = time.perf_counter()
-        out = lm.model.generate(torch.tensor([prompt]), max_new_tokens=n_tokens,
-                                min_new_tokens=n_tokens, do_sample=True, **settings)
-        return (out.shape[1] - len(prompt)) / (time.perf_counter() - t)
-
-    ours(0), generate(0)                                   # warm up both paths
-    rates = {"ours (stream_tokens)": [], "model.generate": []}
-    for seed in range(reps):
-        rates["ours (stream_tokens)"].append(ours(seed))
-        rates["model.generate"].append(generate(seed))
-    for name, values in rates.items():
-        print(f"{name:<22} median {statistics.median(values):6.2f} tokens/s  "
-              f"(runs: {', '.join(f'{v:.2f}' for v in values)})")
+    _, _, rates = ours_and_generate(lm, prompt, n_tokens, reps, settings)
     ratio = statistics.median(rates["ours (stream_tokens)"]) / statistics.median(rates["model.generate"])
     print(f"ratio ours / generate: {ratio:.2f} (target >= 1.0); torch threads {torch.get_num_threads()}")
 

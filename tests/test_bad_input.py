@@ -91,25 +91,32 @@ def call_raw(app_url, api_name, args, timeout=120):
     return kind, data
 
 
+def sweep(app_url, name, params, base, slow: bool) -> list[tuple]:
+    """Each bad value in turn in each parameter of `name`, the others at `base`: what went wrong
+    (an answer without a clear message, a broken stream, NaN or infinity in the answer)."""
+    failures = []
+    for i, value in bad_cases(params, slow=slow):
+        args = list(base)
+        args[i] = value
+        kind, data = call_raw(app_url, name, args)
+        where = (name, params[i]["parameter_name"], repr(value)[:40])
+        if kind == "error":
+            message = error_message(data)
+            if not message or "Traceback" in message or message in INTERNAL:
+                failures.append((*where, f"error without a clear message: {data!r}"[:200]))
+        elif kind != "complete":
+            failures.append((*where, f"{kind}: {data!r}"[:200]))
+        elif "NaN" in data or "Infinity" in data:
+            failures.append((*where, "NaN or infinity in the answer"))
+    return failures
+
+
 def test_every_event_survives_bad_input(client, app_url):
     failures = []
     for name, spec in endpoints(client).items():
         params = spec["parameters"]
-        base = default_args(params)
-        cases = list(bad_cases(params, slow=any(h in name for h in SLOW_HINTS)))
-        for i, value in cases:
-            args = list(base)
-            args[i] = value
-            kind, data = call_raw(app_url, name, args)
-            where = (name, params[i]["parameter_name"], repr(value)[:40])
-            if kind == "error":
-                message = error_message(data)
-                if not message or "Traceback" in message or message in INTERNAL:
-                    failures.append((*where, f"error without a clear message: {data!r}"[:200]))
-            elif kind != "complete":
-                failures.append((*where, f"{kind}: {data!r}"[:200]))
-            elif "NaN" in data or "Infinity" in data:
-                failures.append((*where, "NaN or infinity in the answer"))
+        failures += sweep(app_url, name, params, default_args(params),
+                          slow=any(h in name for h in SLOW_HINTS))
     assert not failures, "\n".join(map(str, failures))
 
 

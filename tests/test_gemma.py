@@ -246,7 +246,7 @@ def test_api_transformer_model(client):
 
 def test_the_new_api_names_survive_bad_input(client, app_url):
     """test_bad_input's sweep, on this issue's api_names only, with a valid model as the base."""
-    from tests.test_bad_input import INTERNAL, bad_cases, call_raw, default_args, endpoints, error_message
+    from tests.test_bad_input import default_args, endpoints, sweep
 
     named = endpoints(client)
     failures = []
@@ -256,17 +256,5 @@ def test_the_new_api_names_survive_bad_input(client, app_url):
         base = [("gemma3" if p["parameter_name"] == "model" else
                  "Hola" if p["parameter_name"] == "prompt" else a)
                 for p, a in zip(params, default_args(params))]
-        for i, value in bad_cases(params, slow=True):
-            args = list(base)
-            args[i] = value
-            kind, data = call_raw(app_url, name, args)
-            where = (name, params[i]["parameter_name"], repr(value)[:40])
-            if kind == "error":
-                message = error_message(data)
-                if not message or "Traceback" in message or message in INTERNAL:
-                    failures.append((*where, f"error without a clear message: {data!r}"[:200]))
-            elif kind != "complete":
-                failures.append((*where, f"{kind}: {data!r}"[:200]))
-            elif "NaN" in data or "Infinity" in data:
-                failures.append((*where, "NaN or infinity in the answer"))
+        failures += sweep(app_url, name, params, base, slow=True)
     assert not failures, "\n".join(map(str, failures))
