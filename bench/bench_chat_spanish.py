@@ -1,6 +1,6 @@
 """Which chat model answers the course in Spanish? Prints figures; asserts nothing.
 
-    flock /tmp/genai-cpu.lock .venv/bin/python bench/bench_chat_spanish.py [--tokens 64] [--only smollm2,qwen,gemma] [--show]
+    flock /tmp/genai-cpu.lock .venv/bin/python bench/bench_chat_spanish.py [--tokens 64] [--only smollm2,qwen,gemma] [--show] [--memory]
 
 The course questions (assets/chat_questions.json, written by the team) are asked in Spanish
 to each option, greedy (temperature 0, so the run repeats), at most --tokens new tokens:
@@ -12,7 +12,8 @@ to each option, greedy (temperature 0, so the run repeats), at most --tokens new
 Per option: the share of answers in Spanish (`playground.text.language.detect`), the share
 containing the question's key idea, both, tokens per second over the answers (generation
 only, the model loaded), the load time and the process's resident memory after it.
-Models are let go between options (Qwen alone is ~3 GB).
+Qwen is let go after its questions. --memory then prints the resident memory with the
+backends the app preloads, with Qwen loaded beside them, and after letting it go.
 """
 from __future__ import annotations
 
@@ -97,11 +98,26 @@ def run(option: str, questions: list[dict], tokens: int, show: bool) -> dict:
             "load_s": load_s, "rss_gb": memory, "n": n}
 
 
+def memory() -> None:
+    """Resident memory with the backends the app preloads, then with Qwen too (one answer read)."""
+    for name in backends.PRELOAD_ORDER:
+        backends.get(name)
+    gc.collect()
+    before = rss_gb()
+    answer_chat("qwen", "¿Qué es un token?", 16)
+    print(f"resident: preloaded backends {before:.2f} GB; with Qwen after one answer {rss_gb():.2f} GB "
+          f"(+{rss_gb() - before:.2f}); after letting Qwen go ", end="", flush=True)
+    chat.unload("qwen")
+    print(f"{rss_gb():.2f} GB", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tokens", type=int, default=64, help="new tokens per answer at most")
     parser.add_argument("--only", default="smollm2,qwen,gemma", help="options, comma-separated")
     parser.add_argument("--show", action="store_true", help="print every answer's start")
+    parser.add_argument("--memory", action="store_true",
+                        help="then: resident memory with the preloaded backends, before and with Qwen")
     parser.add_argument("--questions", type=int, default=0, help="only the first N (0: all)")
     args = parser.parse_args()
     questions = json.loads((ASSETS / "chat_questions.json").read_text(encoding="utf-8"))["questions"]
@@ -119,6 +135,8 @@ def main() -> None:
         print(f"{r['option']:<8} in Spanish {r['spanish']:6.1%}   key idea {r['key']:6.1%}   "
               f"both {r['both']:6.1%}   {r['tokens_per_s']:5.1f} tokens/s   load {r['load_s']:5.1f} s   "
               f"resident after load {r['rss_gb']:.2f} GB", flush=True)
+    if args.memory and "qwen" in chat.models():
+        memory()
     best = max(rows, key=lambda r: (r["both"], r["spanish"]))
     print(f"best in Spanish (both): {best['option']}; chat.SPANISH_ORDER = {chat.SPANISH_ORDER}")
 
