@@ -188,7 +188,7 @@ def test_status_labels_exist_in_both_languages():
 def test_describe_all_is_plain_data(monkeypatch):
     monkeypatch.setenv(hub.ENV_VAR, "")
     rows = backends.describe_all()
-    assert [r["name"] for r in rows] == ["glove", "minilm", "smollm2"]
+    assert [r["name"] for r in rows] == ["glove", "minilm", "smollm2", "qwen"]
     for r in rows:
         assert {"title", "kind", "source", "licence", "parameters", "layers", "heads",
                 "vocab_size", "load_seconds", "status"} <= set(r)

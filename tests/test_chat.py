@@ -227,6 +227,8 @@ def test_the_course_questions_are_well_formed():
         assert language.detect(q["en"]) in ("en", "unknown"), q["en"]     # a short English question
         assert q["key_es"] and q["key_en"] and all(isinstance(k, str) and k for k in q["key_es"] + q["key_en"])
         assert q["es"].startswith(("¿", "Con")) and q["en"].endswith((".", "?"))
+        # A key idea the question already holds would count an answer that only repeats it.
+        assert not any(language.has_key_idea(q[lang], [k]) for lang in ("es", "en") for k in q["key_" + lang]), q["id"]
 
 
 def test_model_choice_defaults_by_language():
