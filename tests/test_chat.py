@@ -173,7 +173,8 @@ def test_browser_chat_journey(page_in, lang):
         f"() => document.querySelector('#chat-model input')?.value === {backends.title(chat.default_model(lang))!r}",
         timeout=30_000)
     if lang == "es" and "qwen" in chat.models():
-        assert "3 GB" in page.locator("#chat-notice").inner_text()     # loads on first use only
+        page.wait_for_function(                                        # loads on first use only
+            "() => document.querySelector('#chat-notice')?.textContent.includes('3 GB')", timeout=30_000)
         assert not backends.backend("qwen").loaded
         picker.click()
         page.get_by_role("option", name=backends.title("smollm2")).click()
