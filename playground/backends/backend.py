@@ -5,6 +5,7 @@ two visitors asking at once load one copy. Loaded models are read-only afterward
 """
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from dataclasses import dataclass, field
@@ -128,3 +129,24 @@ def _freeze_loaded_objects() -> None:
 
     gc.collect()
     gc.freeze()
+
+
+class UnloadableBackend(Backend):
+    """A `Backend` that can let its model go: for a model too big to keep beside the others."""
+
+    def unload(self) -> bool:
+        """Drop the shared reference and collect; True if a model was loaded.
+
+        A visitor still replying holds their own reference, so their reply finishes; the
+        memory returns once nobody holds it. `Backend.get` froze the loaded objects out of
+        the collector's sight (gc.freeze): unfreeze, collect the model's reference cycles,
+        freeze the rest again.
+        """
+        with self._lock:
+            if self._value is None:
+                return False
+            self._value, self._state, self._seconds = None, NOT_LOADED, None
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        return True

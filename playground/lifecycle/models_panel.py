@@ -67,6 +67,7 @@ def licences(lang: str, infos: list[dict] | None = None) -> str:
 
 
 def all_settled(infos: list[dict]) -> bool:
-    """Every default backend is loaded or has failed (hub models load only when asked)."""
+    """Every preloaded backend is loaded or has failed (hub models and optional ones, like
+    the chat's Qwen, load only when asked)."""
     return all(i["status"]["state"] in (backends.LOADED, backends.FAILED)
-               for i in infos if i.get("kind") != "hub")
+               for i in infos if i.get("kind") != "hub" and not i.get("optional"))

@@ -1,4 +1,10 @@
-"""A chatbot: SmolLM2-135M-Instruct answering through its chat template.
+"""A chatbot: an instruction-tuned model answering through its chat template.
+
+The models to chat with (`models()`): SmolLM2-135M-Instruct, light and preloaded, which
+answers in English; Qwen2.5-Coder-0.5B-Instruct when installed, which answers in Spanish
+but is heavy, loaded on first use and let go with `backends.qwen`. The Spanish interface
+offers by default the first available model of SPANISH_ORDER, the order measured by
+bench/bench_chat_spanish.py over the course's questions (assets/chat_questions.json).
 
 An instruction-tuned model is still a next-token predictor. A conversation reaches it as
 one text in which special tokens mark who speaks (ChatML, the template SmolLM2 ships):
@@ -28,10 +34,12 @@ from playground import backends
 from playground.core.errors import UserError
 from playground.text.generation_figures import count
 from playground.text.streaming import bounded_tokens
-from playground.core.i18n import t
+from playground.core.i18n import normalize, t
 from playground.core.plotstyle import fmt
 
-MODEL = "smollm2"
+MODEL = "smollm2"            # the English default, and the model of an unnamed request
+SPANISH_ORDER = ("qwen", "smollm2")   # best first, as bench/bench_chat_spanish.py measures
+OPTIONAL = ("qwen",)         # loaded on first use only, never preloaded, can be let go
 MAX_MESSAGE_CHARS = 2_000    # one message typed by the visitor
 MAX_SYSTEM_CHARS = 1_000
 MAX_HISTORY_MESSAGES = 200   # older ones are left out without being read
@@ -41,6 +49,61 @@ MAX_SECONDS = 120.0          # wall time of one reply
 TOP_P = 0.9                  # with the temperature, as SmolLM2's model card suggests
 ROLES = ("user", "assistant")
 SPECIAL = re.compile(r"(<\|[a-z_]+\|>)")
+
+
+def models() -> tuple[str, ...]:
+    """The chat models this machine can run: SmolLM2, and Qwen when its packages are installed."""
+    from playground.backends import qwen
+
+    return (MODEL,) + (("qwen",) if qwen.installed() else ())
+
+
+def default_model(lang: str) -> str:
+    """The model a visitor starts with: in Spanish, the best measured that is available."""
+    if normalize(lang) == "es":
+        available = models()
+        return next(name for name in SPANISH_ORDER if name in available)
+    return MODEL
+
+
+def model_choice(value, lang: str) -> str:
+    """The visitor's choice ("" or None: the default of their language), checked."""
+    if value in (None, ""):
+        return default_model(lang)
+    if value not in models():
+        raise UserError("chat_error_model", model=str(value)[:40], models=", ".join(models()))
+    return value
+
+
+def loading(model: str, every: float = 1.0) -> Iterator[float]:
+    """Load `model` if it is not yet, yielding the seconds elapsed every `every` s meanwhile
+    (for a visible message); nothing if it is loaded. A failed load raises here."""
+    holder = backends.backend(model)
+    if holder.loaded:
+        return
+    failure: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            holder.get()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=load, name=f"load-{model}", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(every)
+        if thread.is_alive():
+            yield holder.status().seconds or 0.0
+    if failure:
+        raise failure[0]
+
+
+def unload(model: str) -> bool:
+    """Let an optional model go (its memory returns once no reply holds it); True if it was loaded."""
+    if model not in OPTIONAL:
+        raise UserError("chat_error_not_optional", model=backends.title(model))
+    return backends.backend(model).unload()
 
 
 def history_messages(history) -> list[dict]:
@@ -181,9 +244,10 @@ def template_html(context: Context, lang: str) -> str:
             f'<pre class="chat-template">{"".join(parts)}</pre>')
 
 
-def notice(context: Context, temperature: float, lang: str) -> str:
+def notice(context: Context, temperature: float, lang: str, model: str = MODEL) -> str:
     """What a visitor should know about this turn (Markdown): trimming, greedy decoding."""
-    lines = [t("chat_notice_tokens", lang, tokens=count(len(context.ids), lang),
+    lines = [t("chat_notice_model", lang, model=backends.title(model)),
+             t("chat_notice_tokens", lang, tokens=count(len(context.ids), lang),
                window=count(context.window, lang))]
     if context.dropped:
         lines.append(t("chat_notice_dropped", lang, n=context.dropped, window=count(context.window, lang),
