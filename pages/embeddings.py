@@ -169,7 +169,7 @@ def build(lang: gr.Component) -> gr.Tab:
             expression = gr.Textbox(presets["arithmetic"]["royalty"], label=I18N("embeddings_expression"),
                                     scale=3, elem_id="embeddings-expression")
         with gr.Row():
-            extra = gr.Textbox("", label=I18N("embeddings_extra"), placeholder="prince, princess, boy, girl",
+            extra = gr.Textbox("", label=I18N("embeddings_extra"), placeholder=I18N("embeddings_extra_placeholder"),
                                scale=3, elem_id="embeddings-extra")
             k = Slider(1, embeddings.MAX_NEIGHBOURS, value=8, step=1, label=I18N("embeddings_k"), scale=2,
                        elem_id="embeddings-k")
