@@ -52,8 +52,8 @@ t1 = time.perf_counter()
 names = sys.argv[1].split(",")
 if names == ["all"] or names == ["all-but-gemma3"]:
     skip = {{"gemma3"}} if names == ["all-but-gemma3"] else set()
-    for name in backends.DEFAULTS:
-        if name not in skip:
+    for name in backends.PRELOAD_ORDER:             # what the app loads at start (no optional
+        if name not in skip:                        # model such as the chat's Qwen)
             backends.get(name)
     for name in tokenizers.NAMES:
         if name not in skip:
@@ -67,7 +67,7 @@ else:
         backends.get(name)
 t2 = time.perf_counter()
 print(json.dumps({{"import_s": t1 - t0, "load_s": t2 - t1, "rss": psutil.Process().memory_info().rss,
-                  "names": list(backends.DEFAULTS), "from_cache": getattr(backends.get("gemma3"), "from_cache", None)
+                  "names": list(backends.PRELOAD_ORDER), "from_cache": getattr(backends.get("gemma3"), "from_cache", None)
                   if "gemma3" in names else None}}))
 """
 
