@@ -6,8 +6,9 @@ asserts nothing.
 1. Load time in a fresh process from the float32 cache folder (target <= 8 s), twice; with
    --first-load also the first start (assembling the GGUF, dequantizing, saving) into an
    empty cache folder.
-2. Resident memory of one process with every default backend (every DEFAULTS entry: SmolLM2,
-   MiniLM, GloVe, Gemma, and whatever else the registry holds) and every tokenizer loaded,
+2. Resident memory of one process with every backend the app preloads (backends.PRELOAD_ORDER:
+   Gemma, the multilingual encoder, SmolLM2, MiniLM, GloVe; not the optional chat model, which
+   bench/bench_chat_spanish.py --memory measures) and every tokenizer loaded,
    after one forward pass of each causal LM (the weights load mapped from safetensors: a
    page counts once read) (the budget: 3.5 GB), and the same without Gemma.
 3. Gemma sampling N tokens after the course's Spanish prompt: our KV-cache loop
