@@ -1,6 +1,6 @@
 """Benchmarks of the Generation tab (issue 6). Prints figures; asserts nothing.
 
-    flock /tmp/genai-cpu.lock .venv/bin/python bench/bench_generation.py [--calls 50] [--tokens 200] [--runs 3]
+    flock /tmp/genai-cpu.lock .venv/bin/python bench/bench_generation.py [--calls 50] [--tokens 200] [--runs 3] [--lang es|en]
 
 The app is launched in-process (as tests/conftest.py does) and called through gradio_client.
 
@@ -33,6 +33,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("GENAI_PRELOAD", "0")
 
 SETTINGS = {"temperature": 0.8, "top_k": 50, "top_p": 0.95}
+LANG = "es"     # --lang: the language of the temperature section (es: Gemma 3, en: SmolLM2)
 
 
 def free_port() -> int:
@@ -56,16 +57,16 @@ def launch():
 
 def bench_temperature(client, prompt: str, calls: int):
     t0 = time.perf_counter()
-    client.predict(prompt, 1.0, 50, 0.95, "es", api_name="/next_token")   # loads, runs the model
+    client.predict(prompt, 1.0, 50, 0.95, LANG, api_name="/next_token")   # loads, runs the model
     first = time.perf_counter() - t0
     t0 = time.perf_counter()
-    client.predict(prompt + " y", 1.0, 50, 0.95, "es", api_name="/next_token")
+    client.predict(prompt + " y", 1.0, 50, 0.95, LANG, api_name="/next_token")
     forward = time.perf_counter() - t0
     times = []
     for i in range(calls):
         temperature = round(0.05 + (i % 60) * 0.05, 2)                  # every slider stop
         t0 = time.perf_counter()
-        client.predict(prompt, temperature, 50, 0.95, "es", api_name="/next_token_redraw")
+        client.predict(prompt, temperature, 50, 0.95, LANG, api_name="/next_token_redraw")
         times.append(time.perf_counter() - t0)
     return first, forward, times
 
@@ -100,19 +101,19 @@ def bench_baselines(client, url: str, prompt: str, calls: int):
     neuron = median_ms(lambda i: client.predict(1, 3, 2, 0, 0, 0, 0, 1, "relu", "en",
                                                 api_name="/neuron"), calls)
     http = median_ms(lambda i: http_call(url, "next_token_redraw",
-                                         [prompt, round(0.05 + (i % 60) * 0.05, 2), 50, 0.95, "es"]),
+                                         [prompt, round(0.05 + (i % 60) * 0.05, 2), 50, 0.95, LANG]),
                      calls)
     from bench_app import browser_protocol_times        # bench/ is this script's folder
     page_times = browser_protocol_times(url, "next_token_redraw",
-                                        [prompt, 0.7, 50, 0.95, None, "es"], calls)
+                                        [prompt, 0.7, 50, 0.95, None, LANG], calls)
     page_ms = 1000 * statistics.median(page_times)
     plot = gr.Plot()
 
-    steps = page.show(prompt, 0.7, 50, 0.95, Steps(prompt), "es")[0]   # the model runs once
+    steps = page.show(prompt, 0.7, 50, 0.95, Steps(prompt), LANG)[0]   # the model runs once
 
     def in_process(i):
         # the slider's own handler: the sampling stages on the visitor's scores, then the figures
-        out = page.redraw(prompt, round(0.05 + (i % 60) * 0.05, 2), 50, 0.95, steps, "es")
+        out = page.redraw(prompt, round(0.05 + (i % 60) * 0.05, 2), 50, 0.95, steps, LANG)
         plot.postprocess(out[0])
         plot.postprocess(out[1])
 
@@ -149,7 +150,11 @@ def main():
     parser.add_argument("--calls", type=int, default=50)
     parser.add_argument("--tokens", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--lang", choices=("es", "en"), default="es",
+                        help="the temperature section's language: es runs Gemma 3, en SmolLM2")
     args = parser.parse_args()
+    global LANG
+    LANG = args.lang
 
     from gradio_client import Client
 
@@ -158,9 +163,10 @@ def main():
     demo = launch()
     try:
         client = Client(demo.local_url, verbose=False)
-        prompt = generation.PROMPTS["es"]
+        prompt = generation.PROMPTS[LANG]
         first, forward, times = bench_temperature(client, prompt, args.calls)
-        print(f"/next_token first call (loads SmolLM2 if needed, forward pass): {first:.2f} s; "
+        print(f"[{LANG}: {generation.default_model(LANG)}] "
+              f"/next_token first call (loads the model if needed, forward pass): {first:.2f} s; "
               f"a new prompt (forward pass): {1000 * forward:.0f} ms")
         print(f"/next_token_redraw (temperature change, scores cached), {args.calls} calls: median "
               f"{1000 * statistics.median(times):.1f} ms, p95 {1000 * percentile(times, 95):.1f} ms"
