@@ -84,7 +84,7 @@ def bars_figure(distribution: NextToken, lang: str):
     ]
     if any(c in ("top_k", "top_p") for c in d.cut_by):   # a visible stub to sit "cut" on
         data[1]["x"] = [0.4 if c in ("top_k", "top_p") else x for c, x in zip(d.cut_by, data[1]["x"])]
-    height = 170 + 44 * n
+    height = 200 + 44 * n
     title = (t("generation_bars_title_greedy", lang) if d.greedy
              else t("generation_bars_title", lang, T=fmt(d.temperature, 2)))
     title = f"{backends.title(d.scores.model)}<br>{title}"    # which model speaks
@@ -93,8 +93,10 @@ def bars_figure(distribution: NextToken, lang: str):
     layout["xaxis"]["range"] = [0, top * 1.22 + 1]
     layout["yaxis"].update({"tickvals": ys, "ticktext": labels, "autorange": "reversed",
                             "tickfont": {"size": 18, "family": "ui-monospace, monospace"}})
+    # two title lines (the model, then the stage) at the very top, the legend below them
+    layout["title"].update({"y": 0.995, "yanchor": "top", "yref": "container"})
     layout.update({"barmode": "group", "bargap": 0.25, "bargroupgap": 0.05,
-                   "margin": {"l": 40, "r": 30, "t": 110, "b": 60},
+                   "margin": {"l": 40, "r": 30, "t": 140, "b": 60},
                    "legend": {**layout["legend"], "y": 1.02}})
     return plotstyle.figure(data, layout)
 
