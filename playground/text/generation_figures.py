@@ -94,9 +94,9 @@ def bars_figure(distribution: NextToken, lang: str):
     layout["yaxis"].update({"tickvals": ys, "ticktext": labels, "autorange": "reversed",
                             "tickfont": {"size": 18, "family": "ui-monospace, monospace"}})
     # two title lines (the model, then the stage) at the very top, the legend below them
-    layout["title"].update({"y": 0.995, "yanchor": "top", "yref": "container"})
+    layout["title"].update({"y": 0.96, "yanchor": "top", "yref": "container"})
     layout.update({"barmode": "group", "bargap": 0.25, "bargroupgap": 0.05,
-                   "margin": {"l": 40, "r": 30, "t": 140, "b": 60},
+                   "margin": {"l": 40, "r": 30, "t": 130, "b": 60},
                    "legend": {**layout["legend"], "y": 1.02}})
     return plotstyle.figure(data, layout)
 
