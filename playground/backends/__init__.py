@@ -28,32 +28,32 @@ from playground.backends.backend import (FAILED, LOADED, LOADING, NOT_LOADED, Ba
 # --- the defaults -----------------------------------------------------------------------
 
 def _load_glove():
-    from playground.backends import glove
+    import playground.backends.glove as glove
     return glove.load()
 
 
 def _load_minilm():
-    from playground.backends import encoder
+    import playground.backends.encoder as encoder
     return encoder.load_minilm()
 
 
 def _load_multilingual():
-    from playground.backends import multilingual
+    import playground.backends.multilingual as multilingual
     return multilingual.load()
 
 
 def _load_smollm2():
-    from playground.backends import causal_lm
+    import playground.backends.causal_lm as causal_lm
     return causal_lm.load_smollm2()
 
 
 def _load_gemma3():
-    from playground.backends import causal_lm
+    import playground.backends.causal_lm as causal_lm
     return causal_lm.load_gemma3()
 
 
 def _load_qwen():
-    from playground.backends import qwen
+    import playground.backends.qwen as qwen
     return qwen.load_qwen()
 
 
@@ -128,7 +128,7 @@ def get(name: str) -> Any:
     """A loaded backend by name: a default, or a hub model the host allows."""
     if name in DEFAULTS:
         return DEFAULTS[name].get()
-    from playground.backends import hub
+    import playground.backends.hub as hub
     return hub.backend(name).get()
 
 
@@ -136,7 +136,7 @@ def backend(name: str) -> Backend:
     """The `Backend` holder by name (not loading it)."""
     if name in DEFAULTS:
         return DEFAULTS[name]
-    from playground.backends import hub
+    import playground.backends.hub as hub
     return hub.backend(name)
 
 
@@ -146,7 +146,7 @@ def status(name: str) -> Status:
 
 def describe_all() -> list[dict]:
     """One plain dict per backend, defaults first, then the hub models the host allows."""
-    from playground.backends import hub
+    import playground.backends.hub as hub
     return [b.info() for b in DEFAULTS.values()] + hub.describe_all()
 
 

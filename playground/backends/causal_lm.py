@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from playground.backends import gguf
+import playground.backends.gguf as gguf
 from playground.backends.compute import COMPUTE_LOCK, limit_torch_threads
 from playground.core.validate import well_formed
 from playground.backends.facts import LMShape, model_facts

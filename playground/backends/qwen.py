@@ -25,7 +25,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from playground.backends import gguf
+import playground.backends.gguf as gguf
 
 if TYPE_CHECKING:
     from playground.backends.causal_lm import CausalLM
