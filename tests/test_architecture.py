@@ -99,3 +99,19 @@ def test_no_page_reaches_a_private_name_of_another_module():
                 offenders += [f"{path.name}: {node.module}.{a.name}" for a in node.names
                               if a.name.startswith("_")]
     assert offenders == []
+
+
+def test_no_module_imports_through_its_own_packages_init():
+    """`from playground.backends import gguf` inside playground/backends/ reads as an import of
+    the package's __init__, which imports its submodules back: a cycle to the readers and
+    tools that see it. Siblings are imported by their full path instead. (The other packages'
+    __init__ files hold a docstring only, so importing through them loops nowhere.)"""
+    offenders = []
+    for path in sorted((ROOT / "playground" / "backends").rglob("*.py")):
+        package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+        if path.name == "__init__.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == package:
+                offenders.append(f"{path.relative_to(ROOT)}: from {package} import ...")
+    assert offenders == []
