@@ -1,7 +1,9 @@
 """A chatbot: an instruction-tuned model answering through its chat template.
 
 The models to chat with (`models()`): SmolLM2-135M-Instruct, light and preloaded, which
-answers in English; Qwen2.5-Coder-0.5B-Instruct when installed, which answers in Spanish
+answers in English; Gemma 3 270M instruction-tuned by this project with a LoRA adapter
+(`backends.gemma_chat`: the base model's weights, shared, plus a few MB), which answers in
+Spanish; Qwen2.5-Coder-0.5B-Instruct when installed, which answers in Spanish
 but is heavy, loaded on first use and let go with `backends.qwen`. The Spanish interface
 offers by default the first available model of SPANISH_ORDER, the order measured by
 bench/bench_chat_spanish.py over the course's questions (assets/chat_questions.json).
@@ -38,7 +40,7 @@ from playground.core.i18n import normalize, t
 from playground.core.plotstyle import fmt
 
 MODEL = "smollm2"            # the English default, and the model of an unnamed request
-SPANISH_ORDER = ("qwen", "smollm2")   # best first, as bench/bench_chat_spanish.py measures
+SPANISH_ORDER = ("qwen", "gemma3-chat", "smollm2")   # best first, as bench/bench_chat_spanish.py measures
 OPTIONAL = ("qwen",)         # loaded on first use only, never preloaded, can be let go
 MAX_MESSAGE_CHARS = 2_000    # one message typed by the visitor
 MAX_SYSTEM_CHARS = 1_000
@@ -48,14 +50,16 @@ MAX_REPLY_TOKENS = 300
 MAX_SECONDS = 120.0          # wall time of one reply
 TOP_P = 0.9                  # with the temperature, as SmolLM2's model card suggests
 ROLES = ("user", "assistant")
-SPECIAL = re.compile(r"(<\|[a-z_]+\|>)")
+SPECIAL = re.compile(r"(<\|[a-z_]+\|>|<(?:bos|eos|start_of_turn|end_of_turn)>)")   # ChatML, Gemma
 
 
 def models() -> tuple[str, ...]:
-    """The chat models this machine can run: SmolLM2, and Qwen when its packages are installed."""
-    from playground.backends import qwen
+    """The chat models this machine can run: SmolLM2, Gemma with its adapter, and Qwen when
+    its packages are installed."""
+    from playground.backends import gemma_chat, qwen
 
-    return (MODEL,) + (("qwen",) if qwen.installed() else ())
+    return ((MODEL,) + (("gemma3-chat",) if gemma_chat.installed() else ())
+            + (("qwen",) if qwen.installed() else ()))
 
 
 def default_model(lang: str) -> str:
@@ -244,6 +248,13 @@ def template_html(context: Context, lang: str) -> str:
             f'<pre class="chat-template">{"".join(parts)}</pre>')
 
 
+def adds_default_system(model: str) -> bool:
+    """Does the model's template put in a system prompt of its own when there is none
+    (SmolLM2's and Qwen's ChatML do; Gemma's does not)?"""
+    lm = backends.get(model)
+    return "system" in lm.decode(lm.chat_ids([{"role": "user", "content": "."}]))
+
+
 def notice(context: Context, temperature: float, lang: str, model: str = MODEL) -> str:
     """What a visitor should know about this turn (Markdown): trimming, greedy decoding."""
     lines = [t("chat_notice_model", lang, model=backends.title(model)),
@@ -252,7 +263,7 @@ def notice(context: Context, temperature: float, lang: str, model: str = MODEL) 
     if context.dropped:
         lines.append(t("chat_notice_dropped", lang, n=context.dropped, window=count(context.window, lang),
                        budget=count(context.budget, lang)))
-    if not any(m["role"] == "system" for m in context.messages):
+    if not any(m["role"] == "system" for m in context.messages) and adds_default_system(model):
         lines.append(t("chat_notice_default_system", lang))
     if temperature == 0:
         lines.append(t("chat_notice_greedy", lang))
