@@ -324,6 +324,19 @@ def test_api_chat_with_model_names_its_model(client):
         client.predict("smollm2", "", [], "", 0, 24, "es", api_name="/chat_with_model")
 
 
+def test_api_chat_with_gemma_taught_here_answers_in_spanish(client):
+    if "gemma3-chat" not in chat.models():
+        pytest.skip("the adapter is not in assets/weights")
+    from playground.text import language
+
+    box, messages, template, notice = client.predict(
+        "gemma3-chat", "¿Cuál es la capital de Francia?", [], "", 0, 24, "es", api_name="/chat_with_model")
+    reply = str(messages[-1]["content"])
+    assert language.detect(reply) == "es" and "paris" in language.fold(reply), reply
+    assert "Gemma 3 270M + LoRA" in notice and "&lt;start_of_turn&gt;</span>model" in template
+    assert "plantilla añade" not in notice          # Gemma's template adds no system prompt
+
+
 def test_api_keeps_the_chat_parameters_and_unload_answers(client):
     info = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     assert [p["parameter_name"] for p in info["/chat"]["parameters"]] == \
