@@ -130,3 +130,15 @@ def test_tuned_gemma_answers_a_held_out_question_in_spanish_and_stops():
     tuned = backends.get("gemma3-chat")
     steps = list(tuned.stream_tokens(ctx.ids, 40, temperature=0))
     assert steps[-1].token_id in tuned.eos_ids and len(steps) < 40        # it ends its turn
+
+
+def test_base_against_instruct_on_one_question():
+    from playground.lifecycle import tuning_live
+
+    question = next(p for p in sft.load_pairs("test", langs=("es",)) if p.id == "cnn_filtro").prompt
+    c = tuning_live.base_vs_instruct(question, tokens=32)
+    assert c.template.endswith("<start_of_turn>model\n") and question in c.template
+    base = backends.get("gemma3")
+    # The completion is the base model's own greedy continuation of the bare question.
+    assert c.completion == base.decode(base.generate_ids(base.prompt_ids(question), 32, temperature=0)).strip()
+    assert language.detect(c.tuned_chat) == "es" and c.tuned_chat != c.base_chat

@@ -200,3 +200,27 @@ def watch_dpo(lang: str, question: str, steps: int = 30, beta: float = 0.1, lr: 
                     stop_event=stop_event, max_seconds=max_seconds)
     yield from _steps("dpo", lm, model, trainable, total, question, min(steps, MAX_STEPS), run,
                       held_out=lambda: (share_before, preferred_share(model, held, pad)))
+
+
+# --- base against instruction-tuned ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Comparison:
+    question: str
+    completion: str             # the base model continuing the question as plain text
+    base_chat: str              # the base model given the chat template it never learned
+    tuned_chat: str             # the same model with the instruction-tuning adapter
+    template: str               # the text both chat runs receive, special tokens included
+
+
+def base_vs_instruct(question: str, tokens: int = ANSWER_TOKENS) -> Comparison:
+    """Gemma 3 270M three ways on one question: as a base model completes it, as it answers
+    in a chat template it was never tuned on, and with the adapter that taught it the template
+    (`backends.gemma_chat`). Greedy, so the comparison repeats."""
+    base = backends.get("gemma3")
+    tuned = backends.get("gemma3-chat")
+    templated = gemma_chat.with_template(base)
+    ids = templated.chat_ids([{"role": "user", "content": question}])
+    completion = base.decode(base.generate_ids(base.prompt_ids(question), tokens, temperature=0))
+    return Comparison(question, completion.strip(), answer(templated, base.model, question, tokens),
+                      answer(tuned, tuned.model, question, tokens), base.decode(ids))
