@@ -51,3 +51,15 @@ def answers_html(snap: Snapshot, lang: str) -> str:
                     for key, text in (("tuning_before", snap.before), ("tuning_after", after)))
     return (f'<div class="tuning-question">{html.escape(t("tuning_question_label", lang))}: '
             f'<i>{html.escape(snap.question)}</i></div><div class="tuning-answers">{cells}</div>')
+
+
+def comparison_html(c, lang: str) -> str:
+    """Base against instruction-tuned (`tuning_live.Comparison`): three answers side by side,
+    then the exact text the two chat runs receive."""
+    cells = "".join(f'<div class="tuning-answer"><b>{html.escape(t(key, lang))}</b><p>{html.escape(text)}</p></div>'
+                    for key, text in (("tuning_col_completion", c.completion),
+                                      ("tuning_col_base_chat", c.base_chat),
+                                      ("tuning_col_tuned", c.tuned_chat)))
+    return (f'<div class="tuning-answers tuning-three">{cells}</div>'
+            f'<div class="tuning-question">{html.escape(t("tuning_template_label", lang))}</div>'
+            f'<pre class="tuning-template">{html.escape(c.template)}</pre>')
