@@ -34,7 +34,8 @@ def status_text(snap: Snapshot, lang: str) -> str:
     """Markdown: what trains, where the run is, and what it measured at the end."""
     lines = [t("tuning_status_params", lang, trainable=f"{snap.trainable:,}".replace(",", "\u202f"),
                total=f"{snap.total:,}".replace(",", "\u202f"), share=fmt(100 * snap.trainable / snap.total, 2)),
-             t("tuning_status_step", lang, step=snap.step, steps=snap.steps, seconds=fmt(snap.seconds, 1))]
+             t("tuning_status_step", lang, step=snap.step, steps=snap.steps, seconds=fmt(snap.seconds, 1))
+             if snap.steps else t("tuning_shipped_info", lang)]
     if snap.done and snap.held_out is not None:
         before, after = snap.held_out
         if snap.kind == "sft":

@@ -27,9 +27,11 @@ from typing import Iterator
 
 from playground import backends
 from playground.backends import gemma_chat
+from playground.core.paths import ASSETS
 from playground.lifecycle import instruction_tuning as sft
 
 MODEL = "smollm2"
+DPO_ADAPTER = ASSETS / "weights" / "smollm2-dpo-lora"   # scripts/train_dpo_adapter.py
 MAX_STEPS = 60
 MAX_SECONDS = 120.0
 ANSWER_TOKENS = 40
@@ -224,3 +226,20 @@ def base_vs_instruct(question: str, tokens: int = ANSWER_TOKENS) -> Comparison:
     completion = base.decode(base.generate_ids(base.prompt_ids(question), tokens, temperature=0))
     return Comparison(question, completion.strip(), answer(templated, base.model, question, tokens),
                       answer(tuned, tuned.model, question, tokens), base.decode(ids))
+
+
+def shipped_dpo(lang: str, question: str, adapter_dir=DPO_ADAPTER) -> Snapshot:
+    """The DPO adapter trained for longer by scripts/train_dpo_adapter.py, for when a live run
+    is too slow for the class: the answers and held-out preferred share with it off and on."""
+    from peft import PeftModel
+
+    lm = backends.get(MODEL)
+    model = PeftModel.from_pretrained(gemma_chat.sharing_copy(lm.model), str(adapter_dir)).eval()
+    pad = lm.tokenizer.pad_token_id or 0
+    held = preference_pairs(lm, lang, "test")
+    with model.disable_adapter():
+        before, share_before = answer(lm, model, question), preferred_share(model, held, pad)
+    trainable = sum(p.numel() for n, p in model.named_parameters() if "lora_" in n)
+    return Snapshot("dpo", 0, 0, [], trainable, sum(p.numel() for p in model.parameters()), question,
+                    before, answer(lm, model, question), [],
+                    (share_before, preferred_share(model, held, pad)), done=True)
