@@ -55,3 +55,38 @@ def test_a_mixture_of_experts_stores_its_total_and_reads_its_active():
     assert moe_e.weights / dense_e.weights == pytest.approx(mixtral.params / mixtral.active)   # memory: all
     llama70 = next(m for m in hw.presets() if m.name == "Llama 3 70B")
     assert not hw.estimate(llama70, 4.5, 8192).fits(24) and hw.estimate(llama70, 4.5, 8192).fits(64)
+
+
+# --- the tab ---------------------------------------------------------------------------------------
+
+def test_api_hardware_estimate_answers_in_the_visitors_language(client, app_url):
+    from gradio_client.exceptions import AppError
+
+    from tests.test_bad_input import call_raw, error_message
+
+    _, verdict = client.predict("Mixtral 8x7B", "Q4_K", 4096, 1, 60, 16, "es", api_name="/hardware_estimate")
+    assert "No cabe" in verdict and "Mezcla de expertos" in verdict and "46.7" in verdict
+    _, verdict = client.predict("smollm2", "fp32", 2048, 1, 60, 16, "en", api_name="/hardware_estimate")
+    assert "It fits" in verdict and "tokens/s at 60 GB/s" in verdict
+    with pytest.raises(AppError, match="Modelo desconocido"):
+        client.predict("GPT-9", "Q4_K", 4096, 1, 60, 16, "es", api_name="/hardware_estimate")
+    kind, data = call_raw(app_url, "/hardware_estimate", ["Llama 3 8B", "Q4_K", float("nan"), 1, 60, 16, "es"])
+    assert kind == "error" and "número finito" in error_message(data)
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_browser_hardware_journey(page_in, lang):
+    from tests.conftest import screenshot
+
+    page = page_in(lang, tab="hardware")
+    verdict = page.locator("#hardware-verdict")
+    verdict.get_by_text("GiB").first.wait_for(timeout=30_000)
+    page.locator("#hardware-model input").click()
+    page.get_by_role("option", name="Llama 3 70B").click()
+    word = "No cabe" if lang == "es" else "does not fit"
+    page.wait_for_function(f"() => document.querySelector('#hardware-verdict')?.textContent.includes({word!r})",
+                           timeout=30_000)
+    title = "memoria necesaria" if lang == "es" else "memory needed"
+    page.wait_for_function(f"() => document.querySelector('#hardware-plot')?.textContent.includes({title!r})",
+                           timeout=30_000)
+    screenshot(page, f"hardware-{lang}")

@@ -24,13 +24,16 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from playground import backends
 from playground.backends.facts import LMShape
+from playground.core.errors import UserError
 from playground.core.paths import ASSETS
 
 PRESETS_FILE = ASSETS / "hardware" / "models.json"
 FLOAT_BITS = {"fp32": 32.0, "bf16": 16.0, "fp16": 16.0, "int8": 8.0}
 GGUF_FORMATS = ("Q8_0", "Q6_K", "Q5_K", "Q4_1", "Q4_K", "Q4_0", "Q3_K", "Q2_K")   # largest first
 GIB = 2 ** 30
+APP_MODELS = ("smollm2", "gemma3")      # the app's own: counted from the loaded model
 
 
 def gguf_block_bits(name: str) -> float:
@@ -120,3 +123,18 @@ def estimate(model: Model, bits: float, context: int, batch: int = 1, kv_bytes: 
         speed = bandwidth_gbs * 1e9 / per_token
     return Estimate(weights, kv, acts, speed)
 
+
+
+def model_names() -> list[str]:
+    """What the calculator offers: the app's models (by registry name), then the presets."""
+    return list(APP_MODELS) + [m.name for m in presets()]
+
+
+def find(name) -> Model:
+    """A model by name: the app's own loaded and counted, or a published preset."""
+    if name in APP_MODELS:
+        return from_loaded(backends.title(name), backends.get(name).model)
+    for model in presets():
+        if model.name == name:
+            return model
+    raise UserError("hardware_error_model", model=str(name)[:40])
