@@ -6,8 +6,8 @@ import gradio as gr
 
 from playground import backends
 from playground.core import validate
-from playground.lifecycle import hardware, hardware_figures as figures
-from pages.common import I18N, LIGHT, Dropdown, Number, Slider, guard
+from playground.lifecycle import hardware, hardware_figures as figures, quantization
+from pages.common import I18N, LIGHT, MODEL, Dropdown, Number, Slider, guard
 
 TAB_ID = "hardware"
 MAX_CONTEXT = 131_072
@@ -27,6 +27,13 @@ def estimate(model, fmt, context, batch, bandwidth, memory, lang):
     e = hardware.estimate(chosen, bits[fmt], context, batch, bandwidth_gbs=bandwidth)
     return (figures.memory_figure(chosen, fmt, e, memory, lang),
             figures.verdict(chosen, e, memory, bandwidth, lang))
+
+
+@guard
+def quantize(lang):
+    """Handler of `hardware_quantization`: SmolLM2 at 8 ... 2 bits (computed once per language)."""
+    rows = quantization.table(lang)
+    return figures.quantization_figure(rows, lang), figures.quantization_table(rows, lang)
 
 
 def _label(name: str) -> str:
@@ -55,4 +62,11 @@ def build(lang: gr.Component) -> gr.Tab:
         gr.on([tab.select, model.change, fmt.change, context.release, batch.release, bandwidth.submit,
                memory.submit, lang.change], estimate, inputs, [plot, verdict], api_name="hardware_estimate",
               trigger_mode="always_last", show_progress="hidden", **LIGHT)
+        with gr.Accordion(I18N("quant_section"), open=True):
+            gr.Markdown(I18N("quant_lesson"))
+            run = gr.Button(I18N("quant_run"), variant="primary", elem_id="quant-run")
+            quant_plot = gr.Plot(show_label=False, elem_id="quant-plot")
+            quant_table = gr.Markdown(elem_id="quant-table")
+        run.click(quantize, [lang], [quant_plot, quant_table], api_name="hardware_quantization",
+                  show_progress="minimal", **MODEL)
     return tab

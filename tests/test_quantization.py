@@ -43,3 +43,16 @@ def test_fewer_bits_cost_perplexity_and_the_shared_model_is_untouched():
     assert two.perplexity > 10 * full.perplexity                             # 2 bits: broken
     assert eight.megabytes == pytest.approx(full.megabytes * 9 / 32)
     assert (lm.next_token_logits(ids) == before).all()
+
+
+def test_api_and_browser_quantization_section(client, page_in):
+    from tests.conftest import screenshot
+
+    _, table = client.predict("es", api_name="/hardware_quantization")
+    assert "Perplejidad" in table and "float32" in table and table.count("\n") == len(qz.BITS) + 2
+    page = page_in("en", tab="hardware")
+    page.locator("#quant-run").click()
+    page.wait_for_function("() => document.querySelector('#quant-table')?.textContent.includes('Perplexity')",
+                           timeout=120_000)
+    page.locator("#quant-plot").scroll_into_view_if_needed()
+    screenshot(page, "hardware-quantization-en")

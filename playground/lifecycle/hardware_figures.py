@@ -45,3 +45,35 @@ def verdict(model: Model, e: Estimate, memory_gib: float, bandwidth_gbs: float, 
     if model.active_params:
         lines.append(t("hardware_moe", lang, total=fmt(model.params / 1e9, 1), active=fmt(model.active / 1e9, 1)))
     return "\n\n".join(lines)
+
+
+def quantization_figure(rows, lang: str) -> go.Figure:
+    """Perplexity (log scale) for float32 and each number of bits, each point labelled with the
+    model's size."""
+    xs = [t("quant_float32", lang) if r.bits is None else f"{r.bits} bits" for r in rows]
+    traces = [{"type": "scatter", "mode": "lines+markers+text", "x": xs, "y": [r.perplexity for r in rows],
+               "text": [f"{fmt(r.megabytes, 0)} MB" for r in rows], "textposition": "top center",
+               "customdata": [r.bits_per_weight for r in rows],
+               "marker": {"size": 12, "color": plotstyle.COLORS["line"]},
+               "line": {"width": 3, "color": plotstyle.COLORS["line"]}, "name": t("quant_perplexity", lang),
+               "hovertemplate": "%{x} (%{customdata} " + t("quant_col_cost", lang) + "), %{text}<br>"
+                                + t("quant_perplexity", lang) + " %{y:.1f}<extra></extra>"}]
+    layout = plotstyle.base_layout(t("quant_title", lang), t("quant_axis_bits", lang),
+                                   t("quant_perplexity_log", lang), height=460)
+    layout["yaxis"]["type"] = "log"
+    layout["xaxis"]["type"] = "category"
+    layout["showlegend"] = False
+    return plotstyle.figure(traces, layout)
+
+
+def quantization_table(rows, lang: str) -> str:
+    """Markdown: bits, bits per weight, size, perplexity and the greedy sample of each row."""
+    head = "| " + " | ".join(t(k, lang) for k in ("quant_col_bits", "quant_col_cost", "quant_col_size",
+                                                   "quant_perplexity", "quant_col_sample")) + " |"
+    lines = [head, "|" + "---|" * 5]
+    for r in rows:
+        sample = r.sample.replace("\n", " ").replace("|", "¦").strip()
+        name = t("quant_float32", lang) if r.bits is None else str(r.bits)
+        lines.append(f"| {name} | {fmt(r.bits_per_weight, 2)} | {fmt(r.megabytes, 0)} MB | "
+                      f"{fmt(r.perplexity, 1)} | {sample} |")
+    return "\n".join(lines)
