@@ -27,12 +27,14 @@ A conversation belongs to its visitor: it lives in their gr.Chatbot and is passe
 from __future__ import annotations
 
 import html
+import json
 import re
 import threading
 from dataclasses import dataclass
 from typing import Iterator
 
 from playground import backends
+from playground.backends import remote
 from playground.core.errors import UserError
 from playground.text.generation_figures import count
 from playground.text.streaming import bounded_tokens
@@ -47,6 +49,7 @@ MAX_SYSTEM_CHARS = 1_000
 MAX_HISTORY_MESSAGES = 200   # older ones are left out without being read
 MAX_STORED_CHARS = 20_000    # one message of the history sent back by the browser
 MAX_REPLY_TOKENS = 300
+MAX_SERVER_MESSAGES = 40     # the last messages sent to a server's model (it counts its own window)
 MAX_SECONDS = 120.0          # wall time of one reply
 TOP_P = 0.9                  # with the temperature, as SmolLM2's model card suggests
 ROLES = ("user", "assistant")
@@ -59,7 +62,12 @@ def models() -> tuple[str, ...]:
     from playground.backends import gemma_chat, qwen
 
     return ((MODEL,) + (("gemma3-chat",) if gemma_chat.installed() else ())
-            + (("qwen",) if qwen.installed() else ()))
+            + (("qwen",) if qwen.installed() else ()) + ((remote.NAME,) if remote.configured() else ()))
+
+
+def title(model: str) -> str:
+    """The model's name for a visitor: its card's title, or the host's server and its model."""
+    return remote.title() if model == remote.NAME else backends.title(model)
 
 
 def default_model(lang: str) -> str:
@@ -79,9 +87,16 @@ def model_choice(value, lang: str) -> str:
     return value
 
 
+def loaded(model: str) -> bool:
+    """Is the model ready without a load (a server's model always is)?"""
+    return model == remote.NAME or backends.backend(model).loaded
+
+
 def loading(model: str, every: float = 1.0) -> Iterator[float]:
     """Load `model` if it is not yet, yielding the seconds elapsed every `every` s meanwhile
     (for a visible message); nothing if it is loaded. A failed load raises here."""
+    if model == remote.NAME:          # nothing to load here: the server has it
+        return
     holder = backends.backend(model)
     if holder.loaded:
         return
@@ -149,8 +164,9 @@ class Context:
     ids: list[int]            # the templated conversation as token ids
     text: str                 # the same, as text: special tokens included
     dropped: int              # messages of the conversation left out, the oldest ones
-    window: int               # the context window (tokens)
+    window: int               # the context window (tokens); 0 for a server's model (its own)
     reply_tokens: int         # room kept for the reply
+    exchange: remote.Exchange | None = None   # a server's model: the request and what came back
 
     @property
     def budget(self) -> int:
@@ -167,10 +183,16 @@ def build_context(system: str, conversation: list[dict], reply_tokens: int,
     `add_generation_prompt` ends the text with "<|im_start|>assistant\n", the cue to reply;
     without it, the conversation as it stands (to show it between turns).
     """
+    head = [{"role": "system", "content": system}] if system.strip() else []
+    if model == remote.NAME:           # the server templates and counts: send the last turns
+        kept = conversation[-MAX_SERVER_MESSAGES:]
+        exchange = remote.Exchange({"model": remote.model(), "messages": head + kept})
+        return Context(messages=head + kept, ids=[], text=json.dumps(exchange.request, ensure_ascii=False, indent=1),
+                       dropped=len(conversation) - len(kept), window=0, reply_tokens=reply_tokens,
+                       exchange=exchange)
     lm = backends.get(model)
     window = window or lm.max_context
     budget = window - reply_tokens
-    head = [{"role": "system", "content": system}] if system.strip() else []
     if not conversation:              # nothing said yet: the system prompt alone, if any
         ids = lm.chat_ids(head, add_generation_prompt=False) if head else []
         return Context(messages=head, ids=ids, text=lm.decode(ids) if ids else "", dropped=0,
@@ -208,6 +230,12 @@ def reply(context: Context, temperature: float, max_new_tokens: int,
           max_seconds: float = MAX_SECONDS, model: str = MODEL) -> Iterator[str]:
     """The reply so far, after each new token, until <|im_end|>, the token limit, the
     stop event or the wall-time limit."""
+    if context.exchange is not None:
+        top_p = TOP_P if temperature else 1.0
+        context.exchange.request.update(remote.chat_request(context.exchange.request["messages"], temperature,
+                                                            min(max_new_tokens, MAX_REPLY_TOKENS), top_p))
+        yield from remote.stream_chat(context.exchange, stop_event, max_seconds)
+        return
     lm = backends.get(model)
     ids: list[int] = []
     for token in bounded_tokens(lm, context.ids, min(max_new_tokens, MAX_REPLY_TOKENS), temperature,
@@ -235,7 +263,17 @@ def respond(system: str, history: list[dict], message: str, temperature: float,
 # --- what the visitor sees besides the chat ------------------------------------------------
 
 def template_html(context: Context, lang: str) -> str:
-    """The exact text the model receives, special tokens highlighted (HTML, escaped)."""
+    """The exact text the model receives, special tokens highlighted (HTML, escaped); for a
+    server's model, the JSON sent and, once the reply is in, the last chunk received."""
+    if context.exchange is not None:
+        sent = json.dumps(context.exchange.request, ensure_ascii=False, indent=1)
+        parts = [f'<div class="chat-template-head">{html.escape(t("chat_server_sent", lang))}</div>'
+                 f'<pre class="chat-template">{html.escape(sent)}</pre>']
+        if context.exchange.chunks:
+            last = json.dumps(context.exchange.chunks[-1], ensure_ascii=False, indent=1)
+            parts.append(f'<div class="chat-template-head">{html.escape(t("chat_server_received", lang, n=len(context.exchange.chunks)))}</div>'
+                         f'<pre class="chat-template">{html.escape(last)}</pre>')
+        return "".join(parts)
     parts = []
     for piece in SPECIAL.split(context.text):
         if SPECIAL.fullmatch(piece):
@@ -257,6 +295,13 @@ def adds_default_system(model: str) -> bool:
 
 def notice(context: Context, temperature: float, lang: str, model: str = MODEL) -> str:
     """What a visitor should know about this turn (Markdown): trimming, greedy decoding."""
+    if context.exchange is not None:
+        lines = [t("chat_notice_model", lang, model=title(model)), t("chat_notice_server", lang)]
+        e = context.exchange
+        if e.tokens_per_s is not None:
+            lines.append(t("chat_notice_server_speed", lang, tokens=e.tokens, seconds=fmt(e.seconds, 1),
+                           speed=fmt(e.tokens_per_s, 1)))
+        return "\n\n".join(lines)
     lines = [t("chat_notice_model", lang, model=backends.title(model)),
              t("chat_notice_tokens", lang, tokens=count(len(context.ids), lang),
                window=count(context.window, lang))]
