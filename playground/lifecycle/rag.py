@@ -277,3 +277,29 @@ def recall(lang: str, size: int, overlap: int, unit: str, encoder: str, ef: int 
             hits[m][i] = (any(good[:1]), any(good[:3]))
     return {"n": len(items),
             **{m: {1: float(h[:, 0].mean()), 3: float(h[:, 1].mean())} for m, h in hits.items()}}
+
+
+class Collection:
+    """One visitor's own documents and the last index built over them with the course's.
+    Lives in that visitor's gr.State only (each session gets its own copy), so one visitor's
+    files are never searched for another."""
+
+    def __init__(self, docs: tuple[Doc, ...] = ()):
+        self.docs = tuple(docs)
+        self._key: tuple | None = None
+        self._index: Index | None = None
+
+    def names(self) -> list[str]:
+        return [d.name for d in self.docs]
+
+    def index(self, lang: str, size: int, overlap: int, unit: str, encoder: str) -> Index:
+        if not self.docs:
+            return course_index(normalize(lang), size, overlap, unit, encoder)
+        key = (normalize(lang), size, overlap, unit, encoder)
+        if key != self._key:
+            self._index = visitor_index(self.docs, lang, size, overlap, unit, encoder)
+            self._key = key
+        return self._index
+
+    def all_docs(self, lang: str) -> tuple[Doc, ...]:
+        return course_docs(lang) + self.docs
