@@ -97,7 +97,10 @@ def chunk_spans(text: str, size: int, overlap: int, unit: str = "chars") -> list
         if end < n:
             cut = text.rfind(" ", start + size * 4 // 5, end)
             end = cut if cut > start else end
-        spans.append((start, end))
+        stop = end
+        while stop > start and text[stop - 1].isspace():            # no trailing spaces
+            stop -= 1
+        spans.append((start, stop))
         if end >= n:
             break
         nxt = max(end - overlap, start + 1)
