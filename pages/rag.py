@@ -70,8 +70,9 @@ def status(collection, lang) -> str:
     return t("rag_own_some", lang, docs=", ".join(names)) if names else t("rag_own_none", lang)
 
 
-def _doc_choices(collection, lang, value=gr.skip()):
-    return gr.update(choices=[d.name for d in _collection(collection).all_docs(lang)], value=value)
+def _doc_choices(collection, lang, value=None):
+    choices = [d.name for d in _collection(collection).all_docs(lang)]
+    return gr.update(choices=choices, value=value) if value else gr.update(choices=choices)
 
 
 @guard

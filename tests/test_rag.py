@@ -10,6 +10,7 @@ from gradio_client.exceptions import AppError
 
 from playground.core.errors import UserError
 from playground.lifecycle import rag, rag_answer, rag_files
+from tests.test_bad_input import call_raw, error_message
 
 DEFAULT = (400, 80, "chars")
 
@@ -219,13 +220,13 @@ def test_api_rag_search_in_both_languages(client):
     assert "Hybrid" in results and "keys and values" in results and "chunks indexed" in note
 
 
-def test_api_rag_search_bad_input_is_a_message_in_the_visitors_language(client):
+def test_api_rag_search_bad_input_is_a_message_in_the_visitors_language(client, app_url):
     with pytest.raises(AppError, match="vacío|vacía|escribe|Escribe"):
         search(client, "   ", "es")
     with pytest.raises(AppError, match=str(rag.MAX_QUESTION_CHARS)):
         search(client, "a" * 100_000, "en")
-    with pytest.raises(AppError):
-        client.predict("hi", 400, 80, "chars", "auto", float("nan"), 16, "en", api_name="/rag_search")
+    kind, data = call_raw(app_url, "/rag_search", ["hi", 400, 80, "chars", "auto", float("nan"), 16, "es"])
+    assert kind == "error" and "número finito" in error_message(data)
     with pytest.raises(AppError):
         client.predict("hi", 400, 300, "chars", "auto", 3, 16, "en", api_name="/rag_search")
     results, _, _ = search(client, "🦙🦙 ¿caché? 🦙", "es")
