@@ -141,7 +141,7 @@ def _with_cites(text: str, retrieved, lang) -> str:
     cited = rag_answer.citations(text, len(retrieved))
     line = (t("rag_cites", lang, cites=", ".join(f"[{i}] {retrieved[i - 1].doc}" for i in cited))
             if cited else t("rag_cites_none", lang))
-    return f"{text}\n\n*{line}*"
+    return f"{text}\n\n({line})"
 
 
 @guard
@@ -177,7 +177,7 @@ def build(lang: gr.Component) -> gr.Tab:
         gr.Markdown(I18N("rag_docs_head"))
         with gr.Row():
             files = gr.File(label=I18N("rag_upload"), file_count="multiple", file_types=list(rag_files.SUFFIXES),
-                            type="filepath", elem_id="rag-files", height=120, scale=3)
+                            type="filepath", elem_id="rag-files", scale=3)
             with gr.Column(scale=2):
                 own_status = gr.Markdown(I18N("rag_own_none"), elem_id="rag-own")
                 forget_btn = gr.Button(I18N("rag_forget"), size="sm", elem_id="rag-forget")
@@ -217,10 +217,10 @@ def build(lang: gr.Component) -> gr.Tab:
             answer_btn = gr.Button(I18N("rag_answer"), variant="primary", elem_id="rag-answer")
             stop_btn = gr.Button(I18N("rag_stop"), variant="stop", elem_id="rag-stop")
         with gr.Row():
-            with_box = gr.Markdown(I18N("rag_answer_wait"), label=I18N("rag_with"), show_label=True,
-                                   container=True, elem_id="rag-with")
-            without_box = gr.Markdown(label=I18N("rag_without"), show_label=True, container=True,
-                                      elem_id="rag-without")
+            with_box = gr.Textbox(label=I18N("rag_with"), placeholder=I18N("rag_answer_wait"), lines=6,
+                                  interactive=False, elem_id="rag-with")
+            without_box = gr.Textbox(label=I18N("rag_without"), lines=6, interactive=False,
+                                     elem_id="rag-without")
         with gr.Accordion(I18N("rag_prompt_label"), open=False):
             prompt = gr.HTML(elem_id="rag-prompt", css_template=rag_figures.CSS + chat_css())
 
@@ -228,7 +228,8 @@ def build(lang: gr.Component) -> gr.Tab:
         measure_btn = gr.Button(I18N("rag_measure"), elem_id="rag-measure")
         with gr.Row():
             recall_plot = gr.Plot(elem_id="rag-recall", show_label=False, scale=3)
-            recall_table = gr.Markdown(elem_id="rag-recall-table")
+            with gr.Column(scale=2, min_width=380):
+                recall_table = gr.Markdown(elem_id="rag-recall-table")
 
         chunk_inputs = [doc, size, overlap, unit, own, lang]
         search_inputs = [question, size, overlap, unit, encoder, k, ef, own, lang]

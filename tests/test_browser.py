@@ -98,3 +98,26 @@ def test_browser_models_load_all_polls_until_every_model_is_loaded(page_in):
     expect(page.locator("#models-summary")).to_contain_text(re.compile(rf"\b({counts}) of"),
                                                             timeout=180_000)
     screenshot(page, "models-loaded-en")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_rag_tab_chunks_searches_and_measures(page_in, lang):
+    page = page_in(lang, tab="rag")
+    # The chunks drawn on the lesson text, counted in the visitor's language.
+    page.wait_for_selector("#rag-chunks .rag-mark", timeout=60_000)
+    assert ("fragmentos" if lang == "es" else "chunks") in page.locator("#rag-chunk-summary").inner_text()
+    question = page.locator("#rag-question textarea, #rag-question input").first
+    expect(question).to_have_value(t("rag_question_default", lang), timeout=15_000)
+    page.locator("#rag-search").click()
+    page.wait_for_selector("#rag-results table", timeout=120_000)
+    results = page.locator("#rag-results").inner_text()
+    assert t("rag_method_hybrid", lang) in results and t("rag_method_bm25", lang) in results
+    assert ("claves y los valores" if lang == "es" else "keys and values") in results
+    page.wait_for_selector("#rag-map .gtitle", timeout=30_000)
+    assert t("rag_map_question", lang) in page.locator("#rag-map").inner_text()
+    page.locator("#rag-measure").click()
+    page.wait_for_function("() => document.querySelector('#rag-recall .gtitle')?.textContent.includes('Recall')",
+                           timeout=120_000)
+    assert t("rag_recall_axis", lang) in page.locator("#rag-recall").inner_text()
+    page.wait_for_timeout(1000)
+    screenshot(page, f"rag-searched-{lang}")

@@ -119,7 +119,7 @@ def map_figure(index: Index, query: np.ndarray, retrieved: np.ndarray, question:
 
 def recall_figure(result: dict, lang: str, encoder: str):
     """Grouped bars: recall@1 and recall@3 of each method."""
-    names = [t(f"rag_method_{m}", lang) for m in METHODS]
+    names = [t(f"rag_method_{m}", lang).replace(" (", "<br>(") for m in METHODS]
     data = []
     for k, color in ((1, plotstyle.COLORS["train"]), (3, plotstyle.COLORS["test"])):
         values = [result[m][k] for m in METHODS]
@@ -130,5 +130,6 @@ def recall_figure(result: dict, lang: str, encoder: str):
               encoder=SHORT_TITLES[encoder])
     layout = plotstyle.base_layout(title, None, t("rag_recall_axis", lang), height=440)
     layout["yaxis"]["range"] = [0, 1.15]
+    layout["xaxis"]["tickangle"] = 0
     layout["barmode"] = "group"
     return plotstyle.figure(data, layout)
