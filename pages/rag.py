@@ -212,7 +212,7 @@ def build(lang: gr.Component) -> gr.Tab:
         with gr.Row():
             model = Dropdown([(I18N("rag_model_auto"), "auto")] + [(backends.title(m), m) for m in chat.models()],
                              value="auto", label=I18N("rag_model"), elem_id="rag-model")
-            max_tokens = Slider(MIN_TOKENS, MAX_TOKENS, value=80, step=1, label=I18N("rag_max_tokens"),
+            max_tokens = Slider(MIN_TOKENS, MAX_TOKENS, value=48, step=1, label=I18N("rag_max_tokens"),
                                 elem_id="rag-max-tokens")
             answer_btn = gr.Button(I18N("rag_answer"), variant="primary", elem_id="rag-answer")
             stop_btn = gr.Button(I18N("rag_stop"), variant="stop", elem_id="rag-stop")

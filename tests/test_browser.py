@@ -121,3 +121,34 @@ def test_rag_tab_chunks_searches_and_measures(page_in, lang):
     assert t("rag_recall_axis", lang) in page.locator("#rag-recall").inner_text()
     page.wait_for_timeout(1000)
     screenshot(page, f"rag-searched-{lang}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_rag_tab_reads_the_visitors_file_and_answers(page_in, lang, tmp_path):
+    from playground import backends
+
+    notes = tmp_path / "zorblat.md"
+    notes.write_text("The zorblat is a purple animal that lives in Quito and eats lemons.", encoding="utf-8")
+    page = page_in(lang, tab="rag")
+    page.wait_for_selector("#rag-chunks .rag-mark", timeout=60_000)
+    page.locator("#rag-files input[type=file]").set_input_files(str(notes))
+    expect(page.locator("#rag-own")).to_contain_text("zorblat.md", timeout=30_000)
+    question = page.locator("#rag-question textarea, #rag-question input").first
+    question.fill("Where does the zorblat live?")
+    page.locator("#rag-search").click()
+    expect(page.locator("#rag-results")).to_contain_text("zorblat.md", timeout=120_000)
+    # The light chat model answers (SmolLM2), 16 tokens at most.
+    page.locator("#rag-model input").click()
+    page.get_by_role("option", name=backends.title("smollm2")).click()
+    tokens = page.locator("#rag-max-tokens input[type=number]")
+    tokens.fill("16")
+    tokens.press("Enter")
+    page.locator("#rag-answer").click()
+    # The answer ends with the chunks it cites (or says it cites none), in the visitor's language.
+    cites = re.escape(t("rag_cites", lang, cites="").split(":")[0]) + "|" + re.escape(t("rag_cites_none", lang))
+    expect(page.locator("#rag-with textarea")).to_have_value(re.compile(cites), timeout=120_000)
+    expect(page.locator("#rag-without textarea")).not_to_have_value("", timeout=120_000)
+    page.get_by_text(t("rag_prompt_label", lang)).click()
+    expect(page.locator("#rag-prompt")).to_contain_text("zorblat", timeout=15_000)
+    page.wait_for_timeout(800)
+    screenshot(page, f"rag-answered-{lang}")

@@ -231,6 +231,8 @@ def test_api_rag_search_bad_input_is_a_message_in_the_visitors_language(client, 
         client.predict("hi", 400, 300, "chars", "auto", 3, 16, "en", api_name="/rag_search")
     results, _, _ = search(client, "🦙🦙 ¿caché? 🦙", "es")
     assert "<table" in results
+    results, _, _ = search(client, "🤖🧠✨ " * 50, "es")        # no word at all: BM25 scores 0
+    assert "<table" in results
 
 
 def test_api_rag_recall(client):

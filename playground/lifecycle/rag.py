@@ -205,6 +205,8 @@ def top(scores: np.ndarray, k: int) -> Ranking:
 
 def bm25_scores(index: Index, question: str) -> np.ndarray:
     words = bm25_tokens([question], index.lang)[0]
+    if not words:                      # only stop words, emoji or punctuation: no word matches
+        return np.zeros(len(index.chunks))
     return np.asarray(index.bm25.get_scores(words), dtype=np.float64)
 
 
