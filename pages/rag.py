@@ -164,6 +164,22 @@ def unit_changed(unit):
 
 
 @guard
+def search_again(question, size, overlap, unit, encoder, k, ef, own, shown, lang):
+    """On a language switch: the results drawn again in the new language, if any are shown."""
+    if not shown:
+        return gr.skip(), gr.skip(), gr.skip()
+    return search(question, size, overlap, unit, encoder, k, ef, own, lang)
+
+
+@guard
+def recall_again(size, overlap, unit, encoder, shown, lang):
+    """On a language switch: the recall bars in the new language, if they are shown."""
+    if not shown:
+        return gr.skip(), gr.skip()
+    return recall(size, overlap, unit, encoder, lang)
+
+
+@guard
 def follow_language(question, lang):
     """A question left at one language's example becomes the other's."""
     examples = {t("rag_question_default", code) for code in ("es", "en")}
@@ -248,7 +264,11 @@ def build(lang: gr.Component) -> gr.Tab:
         stop_btn.click(None, cancels=[answering], api_visibility="private")
         measure_btn.click(recall, [size, overlap, unit, encoder, lang], [recall_plot, recall_table],
                           api_name="rag_recall", show_progress="minimal", **MODEL)
-        lang.change(follow_language, [question, lang], question, api_visibility="private", **quiet, **LIGHT)
+        lang.change(follow_language, [question, lang], question, api_visibility="private", **quiet, **LIGHT).then(
+            search_again, search_inputs[:-1] + [results, lang], [results, note, map_plot],
+            api_visibility="private", **quiet, **MODEL)
+        lang.change(recall_again, [size, overlap, unit, encoder, recall_table, lang], [recall_plot, recall_table],
+                    api_visibility="private", **quiet, **MODEL)
     return tab
 
 

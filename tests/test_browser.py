@@ -121,6 +121,13 @@ def test_rag_tab_chunks_searches_and_measures(page_in, lang):
     assert t("rag_recall_axis", lang) in page.locator("#rag-recall").inner_text()
     page.wait_for_timeout(1000)
     screenshot(page, f"rag-searched-{lang}")
+    # A language switch redraws the results and the bars in the other language.
+    other = "en" if lang == "es" else "es"
+    page.locator("#lang-switch").get_by_text(other.upper(), exact=True).click()
+    expect(page.locator("#rag-results")).to_contain_text(t("rag_method_hybrid", other), timeout=60_000)
+    expect(page.locator("#rag-recall")).to_contain_text(t("rag_recall_axis", other), timeout=60_000)
+    expect(page.locator("#rag-question textarea, #rag-question input").first).to_have_value(
+        t("rag_question_default", other), timeout=15_000)
 
 
 @pytest.mark.parametrize("lang", LANGS)
