@@ -32,7 +32,9 @@ def _encoder(value, lang) -> str:
 
 
 def _model(value, lang) -> str:
-    return chat.model_choice("" if value == "auto" else value, lang)
+    if value in (None, "", "auto"):
+        return rag_answer.default_model(lang)
+    return chat.model_choice(value, lang)
 
 
 def _collection(own) -> rag.Collection:
@@ -211,7 +213,7 @@ def build(lang: gr.Component) -> gr.Tab:
 
         gr.Markdown(I18N("rag_search_head"))
         with gr.Row():
-            question = gr.Textbox("¿Qué guarda la caché KV?", label=I18N("rag_question"), lines=1, scale=4,
+            question = gr.Textbox("", label=I18N("rag_question"), lines=1, scale=4,
                                   max_length=rag.MAX_QUESTION_CHARS, elem_id="rag-question")
             search_btn = gr.Button(I18N("rag_search"), variant="primary", scale=1, elem_id="rag-search")
         with gr.Row():
@@ -264,6 +266,7 @@ def build(lang: gr.Component) -> gr.Tab:
         stop_btn.click(None, cancels=[answering], api_visibility="private")
         measure_btn.click(recall, [size, overlap, unit, encoder, lang], [recall_plot, recall_table],
                           api_name="rag_recall", show_progress="minimal", **MODEL)
+        tab.select(follow_language, [question, lang], question, api_visibility="private", **quiet, **LIGHT)
         lang.change(follow_language, [question, lang], question, api_visibility="private", **quiet, **LIGHT).then(
             search_again, search_inputs[:-1] + [results, lang], [results, note, map_plot],
             api_visibility="private", **quiet, **MODEL)

@@ -261,3 +261,12 @@ def test_api_rag_upload_is_seen_by_its_visitor_only(app_url, tmp_path):
         bad = tmp_path / "latin.txt"
         bad.write_bytes("canción".encode("latin-1"))
         mine.predict([handle_file(str(bad))], "es", api_name="/rag_upload")
+
+
+def test_the_answering_model_is_never_the_heavy_optional_one_unless_chosen():
+    from playground.text import chat
+
+    for lang in ("es", "en"):
+        assert rag_answer.default_model(lang) in chat.models()
+        assert rag_answer.default_model(lang) not in chat.OPTIONAL
+    assert rag_answer.default_model("en") == chat.default_model("en")

@@ -21,6 +21,17 @@ from playground.text import chat
 CITATION = re.compile(r"\[(\d{1,2})\]")
 
 
+def default_model(lang: str) -> str:
+    """The chat model that answers when the visitor names none: their language's default
+    (playground/text/chat.py), unless that is a heavy optional one (Qwen), which answers only
+    when chosen: then the next of chat.SPANISH_ORDER (Gemma 3 270M + LoRA)."""
+    first = chat.default_model(lang)
+    if first not in chat.OPTIONAL:
+        return first
+    available = chat.models()
+    return next(m for m in chat.SPANISH_ORDER if m in available and m not in chat.OPTIONAL)
+
+
 def prompt_messages(question: str, chunks: list[Chunk], lang: str) -> tuple[str, str]:
     """(system, user) of the turn with retrieval: the passages numbered [1], [2], ..."""
     passages = "\n\n".join(f"[{i}] ({c.doc}) {' '.join(c.text.split())}" for i, c in enumerate(chunks, 1))
