@@ -8,7 +8,6 @@ The encoder and the answering model are dropdowns whose "auto" follows the langu
 from __future__ import annotations
 
 import os
-import time
 
 import gradio as gr
 
@@ -101,21 +100,10 @@ def search(question, size, overlap, unit, encoder, k, ef, own, lang):
     """`rag_search`: the k best chunks by BM25, dense exact, dense approximate and hybrid,
     with their scores and timings, and the map of chunks and question."""
     question, index, k, ef = _retrieve(question, size, overlap, unit, encoder, k, ef, own, lang)
-    clock = time.perf_counter
-    t0 = clock()
-    query = index.embed([question])[0]
-    t1 = clock()
-    rag.bm25_scores(index, question)
-    t2 = clock()
-    exact = rag.dense_exact(index, query, k)
-    t3 = clock()
-    approx = rag.dense_ann(index, query, k, ef)
-    t4 = clock()
-    found = rag.search(index, question, k, ef, query)
-    ms = lambda s: f"{1000 * s:.1f}"     # noqa: E731
+    found, query, ms = rag.timed_search(index, question, k, ef)
     note = t("rag_results_note", lang, n=len(index.chunks), encoder=rag_figures.SHORT_TITLES[index.encoder],
-             bm25=ms(t2 - t1), dense=ms(t3 - t2), ann=ms(t4 - t3), embed=ms(t1 - t0),
-             same=len(set(exact.ids.tolist()) & set(approx.ids.tolist())), k=len(exact.ids))
+             **{stage: f"{v:.1f}" for stage, v in ms.items()},
+             same=len(set(found["dense"].ids.tolist()) & set(found["ann"].ids.tolist())), k=len(found["dense"].ids))
     figure = rag_figures.map_figure(index, query, found["hybrid"].ids, question, lang)
     return rag_figures.results_html(index, found, lang), note, figure
 

@@ -248,6 +248,24 @@ def search(index: Index, question: str, k: int = 3, ef: int = 16,
             "hybrid": fuse([bm25.ids, dense.ids], n, k)}
 
 
+def timed_search(index: Index, question: str, k: int = 3, ef: int = 16):
+    """`search`, and the milliseconds of each stage: embed (the question), bm25, dense, ann."""
+    import time
+
+    clock = time.perf_counter
+    t0 = clock()
+    query = index.embed([question])[0]
+    t1 = clock()
+    bm25_scores(index, question)
+    t2 = clock()
+    dense_exact(index, query, k)
+    t3 = clock()
+    dense_ann(index, query, k, ef)
+    t4 = clock()
+    ms = {"embed": t1 - t0, "bm25": t2 - t1, "dense": t3 - t2, "ann": t4 - t3}
+    return search(index, question, k, ef, query), query, {s: 1000 * v for s, v in ms.items()}
+
+
 def check_question(question) -> str:
     return validate.text(question, MAX_QUESTION_CHARS).strip()
 
