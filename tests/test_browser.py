@@ -98,3 +98,64 @@ def test_browser_models_load_all_polls_until_every_model_is_loaded(page_in):
     expect(page.locator("#models-summary")).to_contain_text(re.compile(rf"\b({counts}) of"),
                                                             timeout=180_000)
     screenshot(page, "models-loaded-en")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_rag_tab_chunks_searches_and_measures(page_in, lang):
+    page = page_in(lang, tab="rag")
+    # The chunks drawn on the lesson text, counted in the visitor's language.
+    page.wait_for_selector("#rag-chunks .rag-mark", timeout=60_000)
+    assert ("fragmentos" if lang == "es" else "chunks") in page.locator("#rag-chunk-summary").inner_text()
+    question = page.locator("#rag-question textarea, #rag-question input").first
+    expect(question).to_have_value(t("rag_question_default", lang), timeout=15_000)
+    page.locator("#rag-search").click()
+    page.wait_for_selector("#rag-results table", timeout=120_000)
+    results = page.locator("#rag-results").inner_text()
+    assert t("rag_method_hybrid", lang) in results and t("rag_method_bm25", lang) in results
+    assert ("claves y los valores" if lang == "es" else "keys and values") in results
+    page.wait_for_selector("#rag-map .gtitle", timeout=30_000)
+    assert t("rag_map_question", lang) in page.locator("#rag-map").inner_text()
+    page.locator("#rag-measure").click()
+    page.wait_for_function("() => document.querySelector('#rag-recall .gtitle')?.textContent.includes('Recall')",
+                           timeout=120_000)
+    assert t("rag_recall_axis", lang) in page.locator("#rag-recall").inner_text()
+    page.wait_for_timeout(1000)
+    screenshot(page, f"rag-searched-{lang}")
+    # A language switch redraws the results and the bars in the other language.
+    other = "en" if lang == "es" else "es"
+    page.locator("#lang-switch").get_by_text(other.upper(), exact=True).click()
+    expect(page.locator("#rag-results")).to_contain_text(t("rag_method_hybrid", other), timeout=60_000)
+    expect(page.locator("#rag-recall")).to_contain_text(t("rag_recall_axis", other), timeout=60_000)
+    expect(page.locator("#rag-question textarea, #rag-question input").first).to_have_value(
+        t("rag_question_default", other), timeout=15_000)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_rag_tab_reads_the_visitors_file_and_answers(page_in, lang, tmp_path):
+    from playground import backends
+
+    notes = tmp_path / "zorblat.md"
+    notes.write_text("The zorblat is a purple animal that lives in Quito and eats lemons.", encoding="utf-8")
+    page = page_in(lang, tab="rag")
+    page.wait_for_selector("#rag-chunks .rag-mark", timeout=60_000)
+    page.locator("#rag-files input[type=file]").set_input_files(str(notes))
+    expect(page.locator("#rag-own")).to_contain_text("zorblat.md", timeout=30_000)
+    question = page.locator("#rag-question textarea, #rag-question input").first
+    question.fill("Where does the zorblat live?")
+    page.locator("#rag-search").click()
+    expect(page.locator("#rag-results")).to_contain_text("zorblat.md", timeout=120_000)
+    # The light chat model answers (SmolLM2), 16 tokens at most.
+    page.locator("#rag-model input").click()
+    page.get_by_role("option", name=backends.title("smollm2")).click()
+    tokens = page.locator("#rag-max-tokens input[type=number]")
+    tokens.fill("16")
+    tokens.press("Enter")
+    page.locator("#rag-answer").click()
+    # The answer ends with the chunks it cites (or says it cites none), in the visitor's language.
+    cites = re.escape(t("rag_cites", lang, cites="").split(":")[0]) + "|" + re.escape(t("rag_cites_none", lang))
+    expect(page.locator("#rag-with textarea")).to_have_value(re.compile(cites), timeout=120_000)
+    expect(page.locator("#rag-without textarea")).not_to_have_value("", timeout=120_000)
+    page.get_by_text(t("rag_prompt_label", lang)).click()
+    expect(page.locator("#rag-prompt")).to_contain_text("zorblat", timeout=15_000)
+    page.wait_for_timeout(800)
+    screenshot(page, f"rag-answered-{lang}")
