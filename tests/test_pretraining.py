@@ -111,3 +111,90 @@ def test_loss_is_torch_cross_entropy_and_generate_extends():
     assert out.shape == (2, 33) and torch.equal(out[:, :3], idx[:, :3])
     greedy = model.generate(idx[:1, :3], 1, temperature=0)
     assert int(greedy[0, -1]) == int(model(idx[:1, :3])[0][0, -1].argmax())
+
+
+# --- corpora and baselines ----------------------------------------------------------------
+
+from playground.core.errors import UserError  # noqa: E402
+from playground.lifecycle import corpus, pretraining  # noqa: E402
+
+
+def test_builtin_corpora_are_long_public_texts():
+    es, en = corpus.load("es"), corpus.load("en")
+    assert len(es) > 3_000_000 and "Y dijo Dios" in es and "ñ" in es
+    assert len(en) > 1_000_000 and "In the beginning God created" in en
+
+
+def test_char_tokenizer_round_trips_and_bpe_reuses_the_tokens_tab():
+    text = corpus.load("es")[:50_000]
+    for kind in corpus.TOKENIZERS:
+        tok = corpus.tokenizer(text, kind)
+        sample = text[1000:3000]
+        assert tok.decode(tok.encode(sample)) == sample
+    bpe_tok = corpus.tokenizer(text, "bpe")
+    assert len(bpe_tok.encode(text[:5000])) < 0.7 * len(text[:5000].encode("utf-8"))
+
+
+def test_baselines_equal_a_direct_count():
+    rng = np.random.default_rng(0)
+    train, val, V = rng.integers(0, 5, 400), rng.integers(0, 5, 100), 6
+    # by hand, with dictionaries: add-one smoothing over V symbols
+    uni = {v: 1 + int((train == v).sum()) for v in range(V)}
+    expected_uni = -np.mean([math.log(uni[v] / (len(train) + V)) for v in val])
+    pairs = {}
+    for a, b in zip(train[:-1], train[1:]):
+        pairs[(a, b)] = pairs.get((a, b), 0) + 1
+    first = {a: sum(c for (x, _), c in pairs.items() if x == a) for a in range(V)}
+    expected_bi = -np.mean([math.log((pairs.get((a, b), 0) + 1) / (first[a] + V))
+                            for a, b in zip(val[:-1], val[1:])])
+    assert math.isclose(corpus.unigram_loss(train, val, V), expected_uni, rel_tol=1e-9)
+    assert math.isclose(corpus.bigram_loss(train, val, V), expected_bi, rel_tol=1e-9)
+    es = corpus.builtin("es", "char")
+    assert es.bigram < es.unigram < math.log(es.vocab_size)
+
+
+@pytest.mark.parametrize("text, key", [("", "pretraining_error_own_empty"),
+                                       ("hola " * 100, "pretraining_error_own_short"),
+                                       ("a" * 2_100_000, "pretraining_error_own_long"),
+                                       (None, "pretraining_error_own_empty")])
+def test_own_text_limits(text, key):
+    with pytest.raises(UserError) as err:
+        corpus.own_text(text)
+    assert err.value.key == key
+
+
+def test_own_text_is_cleaned():
+    text = corpus.own_text("Hola,\r\n  mundo\x00 😀   " + "palabra " * 400 + "\n\n\n\nfin")
+    assert "\r" not in text and "\x00" not in text and "  " not in text and "\n\n\n" not in text
+    assert "😀" in text
+
+
+# --- training -----------------------------------------------------------------------------
+
+def test_a_short_fixed_seed_run_beats_the_bigram_baseline():
+    config = pretraining.Config(corpus="es", tokens="char", size="tiny", lr=3e-3, seed=0)
+    session = pretraining.Session(config, pretraining.load_corpus(config))
+    start = session.history["val"][0]
+    assert math.isclose(start, math.log(session.data.vocab_size), rel_tol=0.05)  # uniform guess
+    frames = list(pretraining.train(session, max_steps=900, max_seconds=120, frame_seconds=0))
+    last = frames[-1]
+    assert last.stopped == "steps" and last.step == 900
+    assert min(last.history["val"]) < last.bigram          # beats "just count pairs"
+    assert set(last.samples) == {0, 100, 500}
+    assert last.samples[500].startswith(config.prompt)
+    att = next(f.attention for f in frames if f.attention is not None)
+    assert att.attentions.shape[:2] == (2, 4)
+    assert np.allclose(att.attentions.sum(-1), 1, atol=1e-5)
+
+
+def test_pause_keeps_the_model_and_a_new_structure_makes_a_new_one():
+    config = pretraining.Config(corpus="en", size="tiny", steps=5, prompt="And")
+    session = pretraining.prepare(None, config)
+    list(pretraining.train(session, frame_seconds=0))
+    assert session.step == 5
+    same = pretraining.prepare(session, pretraining.Config(corpus="en", size="tiny", steps=5,
+                                                           prompt="And", lr=1e-3))
+    assert same is session and session.optimizer.param_groups[0]["lr"] == 1e-3
+    other = pretraining.prepare(session, pretraining.Config(corpus="en", size="tiny",
+                                                            positions="rope", prompt="And"))
+    assert other is not session and other.step == 0
