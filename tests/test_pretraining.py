@@ -198,3 +198,79 @@ def test_pause_keeps_the_model_and_a_new_structure_makes_a_new_one():
     other = pretraining.prepare(session, pretraining.Config(corpus="en", size="tiny",
                                                             positions="rope", prompt="And"))
     assert other is not session and other.step == 0
+
+
+# --- API ----------------------------------------------------------------------------------
+
+ARGS = dict(corpus_name="es", own="", tokens="char", size="tiny", positions="learned", lr=0.003,
+            steps=200, temperature=0.8, prompt="Y dijo Dios", seed=0, layer=1)
+
+
+def step_of(status: str) -> int:
+    import re
+    return int(re.search(r"(?:Paso|Step) ([\d,.]+)", status).group(1).replace(",", "").replace(".", ""))
+
+
+@pytest.fixture
+def own_client(app_url):
+    from gradio_client import Client
+    return Client(app_url, verbose=False)
+
+
+def test_api_show_train_pause_reset_sample(own_client):
+    c = own_client
+    status, loss, samples, heads, state = c.predict(*ARGS.values(), "en", api_name="/pretraining_show")
+    assert step_of(status) == 0 and "Ready" in state and loss["type"] == "plotly"
+    assert "After 0 steps" in samples and heads["type"] == "plotly"
+    job = c.submit(*{**ARGS, "steps": 5000}.values(), "es", api_name="/pretraining_train")
+    while len(job.outputs()) < 3 and not job.done():
+        pass
+    steps = [step_of(out[0]) for out in job.outputs()]
+    assert steps[:3] == sorted(steps[:3]) and steps[0] > 0 and "esta ejecución" in job.outputs()[0][0]
+    status, *_, state = c.predict(1, "en", api_name="/pretraining_pause")
+    assert "Paused at step" in state
+    paused = step_of(status)
+    assert paused >= steps[2]
+    text = c.predict(0.5, "en", api_name="/pretraining_sample")
+    assert f"step {paused:,}" in text and "Y dijo Dios" in text
+    status, *_, state = c.predict(*ARGS.values(), "es", api_name="/pretraining_reset")
+    assert step_of(status) == 0 and "Listo" in state
+
+
+def test_api_train_runs_to_the_steps_asked(client):
+    outputs = client.predict(*{**ARGS, "size": "tiny", "steps": 120}.values(), "en",
+                             api_name="/pretraining_train")
+    status, loss, samples, heads = outputs
+    assert step_of(status) == 120 and "After 100 steps" in samples
+
+
+def test_api_compare_learned_and_rope(client):
+    figure, note = client.predict("en", "", "char", "tiny", 0.003, 100, 0, "en",
+                                  api_name="/pretraining_train_compare")
+    assert figure["type"] == "plotly"
+    assert "RoPE" in note and "128" in note          # 4 x the tiny context of 32
+
+
+def test_api_errors_in_the_visitors_language(client):
+    from gradio_client.exceptions import AppError
+    with pytest.raises(AppError, match="al menos 2,000"):
+        client.predict(*{**ARGS, "corpus_name": "own", "own": "hola " * 50}.values(), "es",
+                       api_name="/pretraining_reset")
+    with pytest.raises(AppError, match="Learning rate"):
+        client.predict(*{**ARGS, "lr": "abc"}.values(), "en", api_name="/pretraining_reset")
+    with pytest.raises(AppError, match="Attention layer"):
+        client.predict(*{**ARGS, "layer": 9}.values(), "en", api_name="/pretraining_show")
+    with pytest.raises(AppError, match="Tamaño del modelo"):
+        client.predict(*{**ARGS, "size": "huge"}.values(), "es", api_name="/pretraining_train")
+    with pytest.raises(AppError):
+        client.predict(*{**ARGS, "prompt": "😀" * 100_000}.values(), "en", api_name="/pretraining_show")
+
+
+def test_api_own_text_trains(client):
+    text = ("En un lugar de la Mancha, de cuyo nombre no quiero acordarme, no ha mucho tiempo "
+            "que vivía un hidalgo de los de lanza en astillero, adarga antigua, rocín flaco y "
+            "galgo corredor. ") * 20
+    status, _, samples, _ = client.predict(*{**ARGS, "corpus_name": "own", "own": text, "steps": 100,
+                                             "prompt": "En un"}.values(), "es",
+                                           api_name="/pretraining_train")
+    assert step_of(status) == 100 and "En un" in samples
