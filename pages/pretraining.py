@@ -11,8 +11,9 @@ import gradio as gr
 from playground.core import validate
 from playground.core.errors import UserError
 from playground.core.i18n import LANGS, t
-from playground.lifecycle import corpus, pretraining
+from playground.lifecycle import corpus, pretrained, pretraining, scaling
 from playground.lifecycle import pretraining_figures as figs
+from playground.lifecycle import scaling_figures
 from pages.common import (I18N, LIGHT, TRAINING, URL_TAB_JS, Dropdown, Radio, Slider,
                           acknowledge_frames, app_of, guard)
 
@@ -137,6 +138,43 @@ def sample(session, temperature, lang):
 
 
 @guard
+def load_checkpoint(session, corpus_name, temperature, prompt, layer, lang):
+    """Handler of `pretraining_load`: the model scripts/train_pretraining.py trained for
+    minutes, into the visitor's session; the controls take its settings."""
+    layer = _layer(layer, lang)
+    if corpus_name not in pretrained.available():
+        raise UserError("pretraining_error_no_checkpoint")
+    temperature = validate.number(temperature, t("pretraining_temperature", lang), 0.05, 2.0)
+    if not isinstance(prompt, str) or len(prompt) > pretraining.MAX_PROMPT:
+        raise UserError("error_text_too_long", length=len(str(prompt)), limit=pretraining.MAX_PROMPT)
+    if session is not None:
+        session.stop(wait=pretraining.STOP_WAIT)
+    session = pretrained.load(corpus_name, temperature, validate.well_formed(prompt))
+    c = session.config
+    return (*_at_rest(session, lang, layer, "loaded"), c.tokens, c.size, c.positions, c.seed, c.lr)
+
+
+@guard
+def scaling_view(lang):
+    """Handler of `pretraining_scaling`: the app's sweep, its fit and the SmolLM2 example."""
+    sweep, law = scaling.sweep_and_fit()
+    return scaling_figures.sweep_figure(sweep, law, lang), scaling_figures.smollm2_markdown(lang)
+
+
+@guard
+def budget(log10_c, lang):
+    """Handler of `pretraining_budget`: the published fits' best model for 10^x FLOPs."""
+    x = validate.number(log10_c, t("scaling_budget_slider", lang), 15, 27)
+    return scaling_figures.budget_markdown(10 ** x, lang)
+
+
+def scaling_first_view(tab_asked, log10_c, lang):
+    if tab_asked != TAB_ID:
+        return (gr.skip(),) * 3
+    return (*scaling_view(lang), budget(log10_c, lang))
+
+
+@guard
 def read_upload(path, lang):
     """A .txt file into the text box, checked against the limits."""
     if not path:
@@ -203,6 +241,7 @@ def _live_section(lang, tab):
                 pause_btn = gr.Button(I18N("pretraining_pause_button"), elem_id="pretraining-pause")
                 reset_btn = gr.Button(I18N("pretraining_reset_button"), elem_id="pretraining-reset")
                 sample_btn = gr.Button(I18N("pretraining_sample_button"), elem_id="pretraining-sample")
+                load_btn = gr.Button(I18N("pretraining_load_button"), elem_id="pretraining-load")
             status = gr.Markdown(elem_id="pretraining-status")
             run_state = gr.Markdown(elem_id="pretraining-run-state")
             loss = gr.Plot(elem_id="pretraining-loss", show_label=False)
@@ -231,6 +270,9 @@ def _live_section(lang, tab):
                     api_name="pretraining_reset", show_progress="hidden", **TRAINING)
     sample_btn.click(sample, [session, temperature, lang], sample_now, api_name="pretraining_sample",
                      show_progress="hidden", **LIGHT)
+    load_btn.click(load_checkpoint, [session, corpus_name, temperature, prompt, layer, lang],
+                   [*still, tokens, size, positions, seed, lr], cancels=[running],
+                   api_name="pretraining_load", show_progress="hidden", **TRAINING)
     structure = [corpus_name, tokens, size, positions, seed]
     gr.on([tab.select, *[c.change for c in structure]], show, [session, *controls, layer, lang],
           still, cancels=[running], api_name="pretraining_show", trigger_mode="always_last",
@@ -257,6 +299,25 @@ def _compare_section(controls):
     return compare_btn, stop_btn, compare_steps, compare_plot, compare_note
 
 
+def _scaling_section(lang, tab):
+    gr.Markdown(I18N("scaling_lesson"), latex_delimiters=[{"left": "$", "right": "$", "display": False}])
+    sweep_plot = gr.Plot(elem_id="pretraining-scaling", show_label=False)
+    with gr.Row():
+        with gr.Column():
+            log10_c = Slider(15, 27, value=21.2, step=0.1, label=I18N("scaling_budget_slider"),
+                             elem_id="pretraining-budget-slider")
+            budget_text = gr.Markdown(elem_id="pretraining-budget")
+        smollm2 = gr.Markdown(elem_id="pretraining-smollm2")
+    gr.on([tab.select, lang.change], scaling_view, [lang], [sweep_plot, smollm2],
+          api_name="pretraining_scaling", show_progress="hidden", **LIGHT)
+    gr.on([tab.select, lang.change, log10_c.change], budget, [log10_c, lang], budget_text,
+          api_name="pretraining_budget", trigger_mode="always_last", show_progress="hidden", **LIGHT)
+    gr.Markdown(I18N("pretraining_steps_lesson"))
+    asked = gr.Textbox(visible=False)
+    app_of(lang).load(scaling_first_view, [asked, log10_c, lang], [sweep_plot, smollm2, budget_text],
+                      js=URL_TAB_JS, api_visibility="private", show_progress="hidden", **LIGHT)
+
+
 def build(lang: gr.Component) -> gr.Tab:
     with gr.Tab(I18N("tab_pretraining"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
         gr.Markdown(I18N("pretraining_lesson"))
@@ -269,4 +330,5 @@ def build(lang: gr.Component) -> gr.Tab:
                                       show_progress="minimal", **TRAINING)
         stop_btn.click(None, None, None, cancels=[comparing], api_visibility="private",
                        queue=False)
+        _scaling_section(lang, tab)
     return tab

@@ -274,3 +274,54 @@ def test_api_own_text_trains(client):
                                              "prompt": "En un"}.values(), "es",
                                            api_name="/pretraining_train")
     assert step_of(status) == 100 and "En un" in samples
+
+
+# --- browser ------------------------------------------------------------------------------
+
+from playground.core.i18n import t  # noqa: E402
+from tests.conftest import screenshot  # noqa: E402
+
+WATCH_STEPS = """() => {
+  window.stepsSeen = [];
+  const status = document.querySelector('#pretraining-status');
+  new MutationObserver(() => {
+    const m = status.innerText.match(/(Paso|Step) ([\\d.,]+)/);
+    if (m) window.stepsSeen.push(+m[2].replace(/[.,]/g, ''));
+  }).observe(status, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_browser_pretraining_trains_live_then_pause(page_in, lang):
+    page = page_in(lang, tab="pretraining")
+    if not page.locator("#pretraining-status").is_visible():
+        page.get_by_role("tab", name=t("tab_pretraining", lang)).click()
+    state = page.locator("#pretraining-run-state")
+    state.get_by_text(t("pretraining_run_ready", lang)[:5]).wait_for(timeout=30_000)
+    loss = page.locator("#pretraining-loss")
+    assert t("pretraining_axis_steps", lang) in loss.inner_text()
+    assert t("pretraining_baseline_bigram", lang, loss="")[:6] in loss.inner_text()
+    page.evaluate(WATCH_STEPS)
+    page.locator("#pretraining-train").click()
+    page.wait_for_function("() => new Set(window.stepsSeen.filter(s => s > 0)).size >= 3",
+                           timeout=60_000, polling=500)
+    seen = [s for s in page.evaluate("window.stepsSeen") if s > 0]
+    assert seen == sorted(seen)
+    page.wait_for_function(                      # the sample after 100 steps has been written
+        "text => document.querySelector('#pretraining-samples').innerText.includes(text)",
+        arg=t("pretraining_sample_after", lang, step="100"), timeout=60_000, polling=500)
+    page.locator("#pretraining-pause").click()
+    state.get_by_text(t("pretraining_run_paused", lang, step="")[:8]).wait_for(timeout=20_000)
+    assert t("attention_head_short", lang, head=4) in page.locator("#pretraining-attention").inner_text()
+    page.locator("#pretraining-sample").click()
+    page.locator("#pretraining-sample-now").get_by_text(
+        t("pretraining_sample_now", lang, step="", temperature="")[2:10]).wait_for(timeout=20_000)
+    scaling_plot = page.locator("#pretraining-scaling")
+    scaling_plot.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "text => document.querySelector('#pretraining-scaling').innerText.includes(text)",
+        arg=t("scaling_frontier", lang), timeout=30_000, polling=500)
+    assert t("scaling_budget_header", lang).split("|")[2].strip() in \
+        page.locator("#pretraining-budget").inner_text()
+    page.locator("#pretraining-loss").scroll_into_view_if_needed()
+    screenshot(page, f"pretraining-paused-{lang}")
