@@ -112,6 +112,11 @@ def show(session, corpus_name, own, tokens, size, positions, lr, steps, temperat
     return _at_rest(session, lang, layer, "ready" if session.step == 0 else "paused")
 
 
+def opened(session, *values):
+    """The tab opened: a first model, or the visitor's as it is (a run goes on)."""
+    return show(session, *values) if session is None else (gr.skip(),) * 6
+
+
 def first_view(tab_asked, *values):
     """Opened from a link (?tab=pretraining): draw the first model at once."""
     return show(*values) if tab_asked == TAB_ID else (gr.skip(),) * 6
@@ -258,7 +263,7 @@ def _live_section(lang, tab):
     picture = [session, status, loss, samples, heads]
     still = [*picture, run_state]
     running = train_btn.click(train, [session, *controls, layer, lang], picture,
-                              api_name="pretraining_train", show_progress="minimal", **TRAINING)
+                              api_name="pretraining_train", show_progress="full", **TRAINING)
     train_btn.click(None, lang, run_state, js=started_js(), api_visibility="private",
                     show_progress="hidden")
     acknowledge_frames(loss, session)
@@ -267,16 +272,18 @@ def _live_section(lang, tab):
     pause_btn.click(pause, [session, layer, lang], still, cancels=[running],
                     api_name="pretraining_pause", show_progress="hidden", **LIGHT)
     reset_btn.click(reset, [session, *controls, layer, lang], still, cancels=[running],
-                    api_name="pretraining_reset", show_progress="hidden", **TRAINING)
+                    api_name="pretraining_reset", show_progress="hidden", **LIGHT)
     sample_btn.click(sample, [session, temperature, lang], sample_now, api_name="pretraining_sample",
                      show_progress="hidden", **LIGHT)
     load_btn.click(load_checkpoint, [session, corpus_name, temperature, prompt, layer, lang],
                    [*still, tokens, size, positions, seed, lr], cancels=[running],
-                   api_name="pretraining_load", show_progress="hidden", **TRAINING)
+                   api_name="pretraining_load", show_progress="hidden", **LIGHT)
     structure = [corpus_name, tokens, size, positions, seed]
-    gr.on([tab.select, *[c.change for c in structure]], show, [session, *controls, layer, lang],
+    tab.select(opened, [session, *controls, layer, lang], still, api_visibility="private",
+               show_progress="hidden", **LIGHT)
+    gr.on([c.change for c in structure], show, [session, *controls, layer, lang],
           still, cancels=[running], api_name="pretraining_show", trigger_mode="always_last",
-          show_progress="hidden", **TRAINING)
+          show_progress="hidden", **LIGHT)
     gr.on([lang.change, layer.change], redraw, [session, layer, lang], still[1:],
           api_visibility="private", trigger_mode="always_last", show_progress="hidden", **LIGHT)
     asked = gr.Textbox(visible=False)

@@ -13,9 +13,13 @@ from playground.lifecycle.scaling import PUBLISHED, Law, Sweep
 PALETTE = ["#440154", "#3b528b", "#21918c", "#5ec962", "#b5a300", "#d95f02", "#b91c1c"]
 
 
-def human(x: float) -> str:
-    """1.35e8 -> '135 M', 2e12 -> '2 T', 3.2e21 -> '3.2e21'."""
-    for value, suffix in ((1e12, " T"), (1e9, " B"), (1e6, " M"), (1e3, " k")):
+SUFFIXES = {"en": (" T", " B", " M", " k"),          # trillion, billion, million, thousand
+            "es": (" B", " mil M", " M", " mil")}    # billón (10^12), mil millones, millón, mil
+
+
+def human(x: float, lang: str = "en") -> str:
+    """1.35e8 -> '135 M', 2e12 -> '2 T' (Spanish: '2 B', a billón), 3.2e21 -> '3.2e21'."""
+    for value, suffix in zip((1e12, 1e9, 1e6, 1e3), SUFFIXES.get(lang, SUFFIXES["en"])):
         if abs(x) >= value and abs(x) < value * 1e3:
             return plotstyle.fmt(x / value, 3 if x / value < 10 else 1 if x / value < 100 else 0) + suffix
     return f"{x:.2g}" if abs(x) < 1e3 else f"{x:.2e}".replace("e+", "e")
@@ -31,7 +35,7 @@ def sweep_figure(sweep: Sweep, law: Law, lang: str):
         N = float(sweep.N[rows][0])
         color = PALETTE[k % len(PALETTE)]
         traces.append({"type": "scatter", "mode": "markers+lines", "x": sweep.C[rows].tolist(),
-                       "y": sweep.L[rows].tolist(), "name": f"N = {human(N)}",
+                       "y": sweep.L[rows].tolist(), "name": f"N = {human(N, lang)}",
                        "marker": {"size": 10, "color": color}, "line": {"color": color, "width": 1.5},
                        "hovertemplate": "C=%{x:.2e}<br>L=%{y:.3f}<extra>N = " + human(N) + "</extra>"})
         D = np.geomspace(sweep.D.min() / 2, sweep.D.max() * 4, 40)
@@ -58,7 +62,7 @@ def budget_markdown(C: float, lang: str) -> str:
              "", t("scaling_budget_header", lang), "|---|---|---|---|---|"]
     for name, law in PUBLISHED.items():
         b = scaling.budget(law, C)
-        lines.append(f"| {t(f'scaling_fit_{name}', lang)} | {human(b['N'])} | {human(b['D'])} | "
+        lines.append(f"| {t(f'scaling_fit_{name}', lang)} | {human(b['N'], lang)} | {human(b['D'], lang)} | "
                      f"{b['tokens_per_param']:.1f} | {b['loss']:.3f} |")
     return "\n".join(lines)
 
@@ -67,5 +71,5 @@ def smollm2_markdown(lang: str) -> str:
     s = scaling.smollm2(PUBLISHED["epoch"])
     o = s["optimal"]
     return t("scaling_smollm2", lang, C=f"{s['C']:.2e}".replace("e+", "e"),
-             ratio=f"{s['tokens_per_param']:,.0f}", loss=f"{s['loss']:.3f}", N=human(o["N"]),
-             D=human(o["D"]), opt_ratio=f"{o['tokens_per_param']:.0f}", opt_loss=f"{o['loss']:.3f}")
+             ratio=f"{s['tokens_per_param']:,.0f}", loss=f"{s['loss']:.3f}", N=human(o["N"], lang),
+             D=human(o["D"], lang), opt_ratio=f"{o['tokens_per_param']:.0f}", opt_loss=f"{o['loss']:.3f}")
