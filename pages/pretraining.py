@@ -167,6 +167,18 @@ def scaling_view(lang):
 
 
 @guard
+def train_point(size, tokens, lang):
+    """Handler of `pretraining_train_point`: one new run of the sweep, against the fit."""
+    size = validate.choice(size, list(scaling.SIZES), t("scaling_point_size", lang))
+    tokens = validate.choice(tokens, list(scaling.TOKENS), t("scaling_point_tokens", lang))
+    sweep, law = scaling.sweep_and_fit()
+    data = corpus.builtin("es", "char")
+    point = scaling.train_point(data, size, tokens, seed=1)
+    return (scaling_figures.sweep_figure(sweep, law, lang, point),
+            scaling_figures.point_markdown(point, law, lang))
+
+
+@guard
 def budget(log10_c, lang):
     """Handler of `pretraining_budget`: the published fits' best model for 10^x FLOPs."""
     x = validate.number(log10_c, t("scaling_budget_slider", lang), 15, 27)
@@ -309,6 +321,16 @@ def _compare_section(controls):
 def _scaling_section(lang, tab):
     gr.Markdown(I18N("scaling_lesson"), latex_delimiters=[{"left": "$", "right": "$", "display": False}])
     sweep_plot = gr.Plot(elem_id="pretraining-scaling", show_label=False)
+    with gr.Row():
+        point_size = Radio([(f"{k} ({'×'.join(map(str, v))})", k) for k, v in scaling.SIZES.items()],
+                           value="m", label=I18N("scaling_point_size"), elem_id="pretraining-point-size")
+        point_tokens = Dropdown([(f"{n:,}", n) for n in scaling.TOKENS], value=scaling.TOKENS[2],
+                                label=I18N("scaling_point_tokens"), elem_id="pretraining-point-tokens")
+        point_btn = gr.Button(I18N("scaling_point_button"), variant="primary",
+                              elem_id="pretraining-point")
+    point_text = gr.Markdown(elem_id="pretraining-point-text")
+    point_btn.click(train_point, [point_size, point_tokens, lang], [sweep_plot, point_text],
+                    api_name="pretraining_train_point", show_progress="full", **TRAINING)
     with gr.Row():
         with gr.Column():
             log10_c = Slider(15, 27, value=21.2, step=0.1, label=I18N("scaling_budget_slider"),

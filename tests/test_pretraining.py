@@ -325,3 +325,23 @@ def test_browser_pretraining_trains_live_then_pause(page_in, lang):
         page.locator("#pretraining-budget").inner_text()
     page.locator("#pretraining-loss").scroll_into_view_if_needed()
     screenshot(page, f"pretraining-paused-{lang}")
+
+
+def test_api_scaling_budget_and_a_new_point(client):
+    figure, smollm2 = client.predict("en", api_name="/pretraining_scaling")
+    assert figure["type"] == "plotly" and "14,815 tokens per parameter" in smollm2
+    table = client.predict(21.2, "es", api_name="/pretraining_budget")
+    assert "Hoffmann" in table and "Epoch AI" in table and "tokens por parámetro" in table
+    figure, text = client.predict("xs", 32_768, "en", api_name="/pretraining_train_point")
+    assert "Measured loss" in text and "predicted" in text
+
+
+def test_api_load_what_10_minutes_write(client):
+    from playground.lifecycle import pretrained
+    if "es" not in pretrained.available():
+        pytest.skip("scripts/train_pretraining.py has not been run")
+    status, loss, samples, heads, state, tokens, size, positions, seed, lr = client.predict(
+        "es", 0.8, "Y dijo Dios", 1, "es", api_name="/pretraining_load")
+    assert step_of(status) > 2000 and size == "small" and "Cargado" in state
+    session = pretrained.load("es")
+    assert session.history["val"][-1] < 0.85 * session.data.bigram      # far below counting

@@ -127,6 +127,51 @@ def sweep_and_fit() -> tuple[Sweep, Law]:
     return s, fit(s.N, s.D, s.L)
 
 
+# --- one point of the sweep: scripts/scaling_sweep.py runs them all, a visitor one --------
+
+SIZES = {"xs": (1, 2, 16), "s": (2, 2, 32), "m": (2, 4, 48), "l": (3, 4, 64), "xl": (4, 4, 96),
+         "xxl": (4, 4, 128)}                    # name -> (layers, heads, width)
+TOKENS = (32_768, 65_536, 131_072, 262_144, 524_288)
+BLOCK, BATCH = 32, 16
+LR_MAX, LR_MIN = 2e-3, 2e-4
+EVAL = 256
+
+
+def train_point(data, size: str, tokens: int, seed: int = 0, stopped=lambda: False):
+    """Train the GPT of `size` on `tokens` tokens of `data` (a corpus.Corpus) from scratch:
+    batches of BATCH random windows of BLOCK tokens, the learning rate along a cosine from
+    LR_MAX to LR_MIN over the run. Returns (N without embeddings, D seen, validation loss)."""
+    import torch
+    from playground.lifecycle.gpt import GPT, GPTConfig
+    from playground.lifecycle.pretraining import windows
+
+    layers, heads, width = SIZES[size]
+    config = GPTConfig(vocab_size=data.vocab_size, block_size=BLOCK, n_layer=layers,
+                       n_head=heads, n_embd=width)
+    torch.manual_seed(seed)
+    model = GPT(config)
+    g = model.init_weights(seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=LR_MAX, betas=(0.9, 0.99))
+    train, val = torch.from_numpy(data.train.copy()), torch.from_numpy(data.val.copy())
+    steps = tokens // (BATCH * BLOCK)
+    for step in range(steps):
+        if stopped():
+            return None
+        lr = LR_MIN + 0.5 * (LR_MAX - LR_MIN) * (1 + np.cos(np.pi * step / steps))
+        for group in opt.param_groups:
+            group["lr"] = lr
+        starts = torch.randint(0, len(train) - BLOCK - 1, (BATCH,), generator=g).tolist()
+        _, loss, _ = model(*windows(train, starts, BLOCK))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    starts = np.random.default_rng(1).integers(0, len(val) - BLOCK - 1, EVAL).tolist()
+    with torch.no_grad():
+        val_loss = float(model(*windows(val, starts, BLOCK))[1])
+    n = model.num_params() - model.wte.weight.numel()          # without the embeddings
+    return n, steps * BATCH * BLOCK, val_loss
+
+
 def budget(law: Law, C: float) -> dict:
     """What a law says of a compute budget C: the best N and D, their ratio, the loss."""
     N, D = law.optimal(C)

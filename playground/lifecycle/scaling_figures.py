@@ -25,7 +25,7 @@ def human(x: float, lang: str = "en") -> str:
     return f"{x:.2g}" if abs(x) < 1e3 else f"{x:.2e}".replace("e+", "e")
 
 
-def sweep_figure(sweep: Sweep, law: Law, lang: str):
+def sweep_figure(sweep: Sweep, law: Law, lang: str, point: tuple | None = None):
     """Loss against compute C = 6ND: one colour per model size (its runs joined), the fitted
     law along each size (dashed), and the compute-optimal frontier (black)."""
     traces = []
@@ -46,6 +46,16 @@ def sweep_figure(sweep: Sweep, law: Law, lang: str):
     traces.append({"type": "scatter", "mode": "lines", "x": C.tolist(),
                    "y": law.optimal_loss(C).tolist(), "name": t("scaling_frontier", lang),
                    "line": {"color": "#111111", "width": 3.5}})
+    if point is not None:                       # a visitor's new run, and what the law predicted
+        N, D, L = point
+        traces.append({"type": "scatter", "mode": "markers", "x": [6 * N * D], "y": [float(law.loss(N, D))],
+                       "name": t("scaling_point_predicted", lang),
+                       "marker": {"size": 20, "symbol": "circle-open", "color": "#111",
+                                  "line": {"width": 3}}})
+        traces.append({"type": "scatter", "mode": "markers", "x": [6 * N * D], "y": [L],
+                       "name": t("scaling_point_measured", lang),
+                       "marker": {"size": 20, "symbol": "star", "color": "#e11d48",
+                                  "line": {"width": 1, "color": "#111"}}})
     title = t("scaling_sweep_title", lang, E=plotstyle.fmt(law.E, 2),
               alpha=plotstyle.fmt(law.alpha, 2), beta=plotstyle.fmt(law.beta, 2))
     layout = plotstyle.base_layout(title, t("scaling_axis_compute", lang),
@@ -54,6 +64,13 @@ def sweep_figure(sweep: Sweep, law: Law, lang: str):
     layout["legend"] = {"x": 0.99, "xanchor": "right", "y": 0.99, "yanchor": "top",
                         "bgcolor": "rgba(255,255,255,0.85)"}
     return plotstyle.figure(traces, layout)
+
+
+def point_markdown(point: tuple, law: Law, lang: str) -> str:
+    N, D, L = point
+    predicted = float(law.loss(N, D))
+    return t("scaling_point_result", lang, N=human(N, lang), D=human(D, lang), L=f"{L:.3f}",
+             predicted=f"{predicted:.3f}", error=f"{L - predicted:+.3f}")
 
 
 def budget_markdown(C: float, lang: str) -> str:
