@@ -89,19 +89,23 @@ def fit_error() -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--sections", default="123", help="which of 1, 2, 3 to run")
     args = parser.parse_args(argv)
     print(f"torch threads: {torch.get_num_threads()}")
-    print("1. seconds until validation loss < bigram baseline (Reina-Valera, characters)")
-    for size in ("tiny", "small"):
-        time_to_bigram(size)
-    print(f"2. training tokens/s, streaming against a plain loop ({args.seconds:.0f} s each)")
-    for size in ("tiny", "small"):
-        plain = plain_loop(size, args.seconds)
-        stream = streaming(size, args.seconds)
-        print(f"  {size}: plain {plain:,.0f} tokens/s, streaming {stream:,.0f} tokens/s, "
-              f"ratio {stream / plain:.2f}")
-    print("3. the scaling fit's error on a point left out")
-    fit_error()
+    if "1" in args.sections:
+        print("1. seconds until validation loss < bigram baseline (Reina-Valera, characters)")
+        for size in ("tiny", "small"):
+            time_to_bigram(size)
+    if "2" in args.sections:
+        print(f"2. training tokens/s, streaming against a plain loop ({args.seconds:.0f} s each)")
+        for size in ("tiny", "small"):
+            plain = plain_loop(size, args.seconds)
+            stream = streaming(size, args.seconds)
+            print(f"  {size}: plain {plain:,.0f} tokens/s, streaming {stream:,.0f} tokens/s, "
+                  f"ratio {stream / plain:.2f}")
+    if "3" in args.sections:
+        print("3. the scaling fit's error on a point left out")
+        fit_error()
     return 0
 
 

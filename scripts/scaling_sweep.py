@@ -4,10 +4,11 @@ trained on five data budgets, on the Reina-Valera 1909 in characters.
     flock /tmp/train.lock python scripts/scaling_sweep.py
 
 Every run (playground.lifecycle.scaling.train_point, which a visitor also runs for one new
-point) starts from the same seed, sees D tokens once (batches of 16 random windows of 32
+point) starts from the same seed, sees D tokens once (batches of 8 random windows of 32
 characters; the corpus has 3.4M training characters, so no window repeats much), with the
-learning rate along a cosine from 2e-3 to 2e-4 over its own steps (as Hoffmann et al. 2022
-match the schedule to the run), and is measured at the end on 256 fixed validation windows.
+learning rate warmed up, then along a cosine to a tenth over its own steps (as Hoffmann et
+al. 2022 match the schedule to the run), the peak smaller for wider models, and is measured
+at the end on 256 fixed validation windows.
 N counts the parameters without the token and position embeddings (Kaplan et al. 2020).
 Writes assets/scaling/sweep.csv (about 5 minutes on 2 cores), which
 playground.lifecycle.scaling fits.

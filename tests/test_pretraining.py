@@ -332,7 +332,7 @@ def test_api_scaling_budget_and_a_new_point(client):
     assert figure["type"] == "plotly" and "14,815 tokens per parameter" in smollm2
     table = client.predict(21.2, "es", api_name="/pretraining_budget")
     assert "Hoffmann" in table and "Epoch AI" in table and "tokens por parámetro" in table
-    figure, text = client.predict("xs", 32_768, "en", api_name="/pretraining_train_point")
+    figure, text = client.predict("xs", 65_536, "en", api_name="/pretraining_train_point")
     assert "Measured loss" in text and "predicted" in text
 
 

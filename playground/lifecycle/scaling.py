@@ -131,16 +131,21 @@ def sweep_and_fit() -> tuple[Sweep, Law]:
 
 SIZES = {"xs": (1, 2, 16), "s": (2, 2, 32), "m": (2, 4, 48), "l": (3, 4, 64), "xl": (4, 4, 96),
          "xxl": (4, 4, 128)}                    # name -> (layers, heads, width)
-TOKENS = (32_768, 65_536, 131_072, 262_144, 524_288)
-BLOCK, BATCH = 32, 16
-LR_MAX, LR_MIN = 2e-3, 2e-4
+TOKENS = (65_536, 131_072, 262_144, 524_288, 1_048_576)
+BLOCK, BATCH = 32, 8
 EVAL = 256
+
+
+def peak_lr(width: int) -> float:
+    """Wider models take smaller steps: 1e-3 at width 128 (nanoGPT's baby GPT), x sqrt(128/width)."""
+    return 1e-3 * (128 / width) ** 0.5
 
 
 def train_point(data, size: str, tokens: int, seed: int = 0, stopped=lambda: False):
     """Train the GPT of `size` on `tokens` tokens of `data` (a corpus.Corpus) from scratch:
-    batches of BATCH random windows of BLOCK tokens, the learning rate along a cosine from
-    LR_MAX to LR_MIN over the run. Returns (N without embeddings, D seen, validation loss)."""
+    batches of BATCH random windows of BLOCK tokens, the learning rate warmed up over the
+    first tenth of the steps (at most 100), then along a cosine down to a tenth. Returns
+    (N without embeddings, D seen, validation loss)."""
     import torch
     from playground.lifecycle.gpt import GPT, GPTConfig
     from playground.lifecycle.pretraining import windows
@@ -151,13 +156,18 @@ def train_point(data, size: str, tokens: int, seed: int = 0, stopped=lambda: Fal
     torch.manual_seed(seed)
     model = GPT(config)
     g = model.init_weights(seed)
-    opt = torch.optim.AdamW(model.parameters(), lr=LR_MAX, betas=(0.9, 0.99))
+    top = peak_lr(width)
+    opt = torch.optim.AdamW(model.parameters(), lr=top, betas=(0.9, 0.99))
     train, val = torch.from_numpy(data.train.copy()), torch.from_numpy(data.val.copy())
     steps = tokens // (BATCH * BLOCK)
+    warmup = min(100, steps // 10)
     for step in range(steps):
         if stopped():
             return None
-        lr = LR_MIN + 0.5 * (LR_MAX - LR_MIN) * (1 + np.cos(np.pi * step / steps))
+        if step < warmup:
+            lr = top * (step + 1) / warmup
+        else:
+            lr = top * (0.1 + 0.45 * (1 + np.cos(np.pi * (step - warmup) / (steps - warmup))))
         for group in opt.param_groups:
             group["lr"] = lr
         starts = torch.randint(0, len(train) - BLOCK - 1, (BATCH,), generator=g).tolist()
