@@ -331,12 +331,10 @@ def _scaling_section(lang, tab):
     point_text = gr.Markdown(elem_id="pretraining-point-text")
     point_btn.click(train_point, [point_size, point_tokens, lang], [sweep_plot, point_text],
                     api_name="pretraining_train_point", show_progress="full", **TRAINING)
-    with gr.Row():
-        with gr.Column():
-            log10_c = Slider(15, 27, value=21.2, step=0.1, label=I18N("scaling_budget_slider"),
-                             elem_id="pretraining-budget-slider")
-            budget_text = gr.Markdown(elem_id="pretraining-budget")
-        smollm2 = gr.Markdown(elem_id="pretraining-smollm2")
+    log10_c = Slider(15, 27, value=21.2, step=0.1, label=I18N("scaling_budget_slider"),
+                     elem_id="pretraining-budget-slider")
+    budget_text = gr.Markdown(elem_id="pretraining-budget")
+    smollm2 = gr.Markdown(elem_id="pretraining-smollm2")
     gr.on([tab.select, lang.change], scaling_view, [lang], [sweep_plot, smollm2],
           api_name="pretraining_scaling", show_progress="hidden", **LIGHT)
     gr.on([tab.select, lang.change, log10_c.change], budget, [log10_c, lang], budget_text,

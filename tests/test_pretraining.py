@@ -308,8 +308,8 @@ def test_browser_pretraining_trains_live_then_pause(page_in, lang):
     seen = [s for s in page.evaluate("window.stepsSeen") if s > 0]
     assert seen == sorted(seen)
     page.wait_for_function(                      # the sample after 100 steps has been written
-        "text => document.querySelector('#pretraining-samples').innerText.includes(text)",
-        arg=t("pretraining_sample_after", lang, step="100"), timeout=60_000, polling=500)
+        "text => document.querySelector('#pretraining-samples').innerText.split(text).length <= 3",
+        arg=t("pretraining_sample_pending", lang), timeout=60_000, polling=500)
     page.locator("#pretraining-pause").click()
     state.get_by_text(t("pretraining_run_paused", lang, step="")[:8]).wait_for(timeout=20_000)
     assert t("attention_head_short", lang, head=4) in page.locator("#pretraining-attention").inner_text()
@@ -323,6 +323,9 @@ def test_browser_pretraining_trains_live_then_pause(page_in, lang):
         arg=t("scaling_frontier", lang), timeout=30_000, polling=500)
     assert t("scaling_budget_header", lang).split("|")[2].strip() in \
         page.locator("#pretraining-budget").inner_text()
+    page.locator("#pretraining-compare").click()  # learned against RoPE, 2 x 600 tiny steps
+    page.locator("#pretraining-compare-note").get_by_text("RoPE").wait_for(timeout=90_000)
+    assert t("pretraining_axis_val_loss", lang) in page.locator("#pretraining-compare-plot").inner_text()
     page.locator("#pretraining-loss").scroll_into_view_if_needed()
     screenshot(page, f"pretraining-paused-{lang}")
 

@@ -20,9 +20,10 @@ SUFFIXES = {"en": (" T", " B", " M", " k"),          # trillion, billion, millio
 def human(x: float, lang: str = "en") -> str:
     """1.35e8 -> '135 M', 2e12 -> '2 T' (Spanish: '2 B', a billón), 3.2e21 -> '3.2e21'."""
     for value, suffix in zip((1e12, 1e9, 1e6, 1e3), SUFFIXES.get(lang, SUFFIXES["en"])):
-        if abs(x) >= value and abs(x) < value * 1e3:
-            return plotstyle.fmt(x / value, 3 if x / value < 10 else 1 if x / value < 100 else 0) + suffix
-    return f"{x:.2g}" if abs(x) < 1e3 else f"{x:.2e}".replace("e+", "e")
+        if value <= abs(x) < value * 1e3:
+            v = x / value
+            return (f"{v:.3g}" if v < 100 else f"{v:.0f}") + suffix
+    return f"{x:.3g}" if abs(x) < 1e3 else f"{x:.2e}".replace("e+", "e")
 
 
 def sweep_figure(sweep: Sweep, law: Law, lang: str, point: tuple | None = None):
