@@ -3,9 +3,10 @@ token of a corpus (playground.lifecycle.corpus), while the visitor watches.
 
 The loop is nanoGPT's train.py on a small scale: take a batch of random windows of the
 training tokens (each window's targets are the same window shifted by one), forward,
-cross-entropy, backpropagation, an AdamW step (Loshchilov & Hutter, 2019). Every few tenths
-of a second it measures the loss on fixed windows of the training and validation tokens,
-and at steps 0, 100, 500 and 2,000 it writes a sample from the same prompt.
+cross-entropy, backpropagation, an AdamW step (Loshchilov & Hutter, 2019). Every 0.4 s it
+adds a point to the curves (the training loss: the mean of the batches since the last
+point; the validation loss: measured on fixed windows of the held-out tokens), and at steps
+0, 100, 500 and 2,000 it writes a sample from the same prompt.
 
 A `Session` holds one visitor's corpus, model, optimizer and history; the page keeps it in
 gr.State. `train` streams `Frame`s, paced to the visitor's page (playground.core.pacing),
@@ -42,8 +43,8 @@ MAX_STEPS = 5000            # ... or the steps asked for (at most this many)
 MAX_LR = 0.1
 MAX_PROMPT = 200            # characters
 ATTENTION_TOKENS = 24       # tokens of the prompt shown in the attention heatmaps
-EVAL_WINDOWS = 24           # fixed windows of train and validation the curves are measured on
-TRAIN_BUDGET = 0.25         # seconds of training between two frames
+EVAL_WINDOWS = 16           # fixed validation windows the validation curve is measured on
+TRAIN_BUDGET = 0.4          # seconds of training between two frames
 STOP_WAIT = 3.0             # seconds Pause (Reset) waits, at most, for a run to end
 MAX_HISTORY = 4000
 DEFAULT_PROMPTS = {"es": "Y dijo Dios", "en": "And God said", "own": ""}
@@ -153,6 +154,7 @@ class Session:
         self.seconds_trained = 0.0
         self.history = {"step": [], "train": [], "val": []}
         self.samples: dict[int, str] = {}
+        self.batch_losses: list[float] = []     # since the last point of the curves
         self.run = 0
         self.idle = threading.Event()
         self.idle.set()
@@ -173,7 +175,8 @@ class Session:
         self.optimizer.step()                                    # 4. AdamW step
         self.step += 1
         self.tokens_trained += x.numel()
-        return float(loss.detach())
+        self.batch_losses.append(float(loss.detach()))
+        return self.batch_losses[-1]
 
     @torch.no_grad()
     def evaluate(self, split: str, T: int | None = None, starts=None) -> float:
@@ -186,8 +189,12 @@ class Session:
         return float(self.model(x, y)[1])
 
     def _record(self) -> None:
+        """One more point of the curves: the training loss is the mean of the batches since
+        the last point (free: they were computed to train), the validation loss is measured."""
         self.history["step"].append(self.step)
-        self.history["train"].append(self.evaluate("train"))
+        train = float(np.mean(self.batch_losses)) if self.batch_losses else self.evaluate("train")
+        self.batch_losses = []
+        self.history["train"].append(train)
         self.history["val"].append(self.evaluate("val"))
         if len(self.history["step"]) > MAX_HISTORY:
             self.history = {k: v[::2] for k, v in self.history.items()}
