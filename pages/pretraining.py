@@ -196,6 +196,8 @@ def read_upload(path, lang):
     """A .txt file into the text box, checked against the limits."""
     if not path:
         return gr.skip()
+    if not isinstance(path, str):
+        raise UserError("pretraining_error_upload", high=f"{corpus.MAX_OWN_CHARS:,}")
     p = Path(path)
     if p.suffix.lower() not in (".txt", ".md") or p.stat().st_size > MAX_UPLOAD_BYTES:
         raise UserError("pretraining_error_upload", high=f"{corpus.MAX_OWN_CHARS:,}")
