@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -122,6 +123,14 @@ class Frame:
     stopped: str | None = None      # None while running; "steps" or "seconds" when it stopped
 
 
+def shared_tensor(ids: np.ndarray) -> torch.Tensor:
+    """A read-only corpus as a tensor over the same memory: every visitor reads the one copy
+    (torch warns that it cannot mark a tensor read-only; nothing here writes to it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.from_numpy(ids)
+
+
 def windows(data: torch.Tensor, starts, T: int):
     """Inputs (B, T) and targets (B, T): each window and the same window one token later."""
     x = torch.stack([data[i:i + T] for i in starts])
@@ -139,8 +148,7 @@ class Session:
         if len(data.val) < T + 2 or len(data.train) < T + 2:
             raise UserError("pretraining_error_own_short", length=f"{data.chars:,}",
                             low=f"{corpus.MIN_OWN_CHARS:,}")
-        self.train_ids = torch.from_numpy(data.train.copy())
-        self.val_ids = torch.from_numpy(data.val.copy())
+        self.train_ids, self.val_ids = shared_tensor(data.train), shared_tensor(data.val)
         torch.manual_seed(config.seed)              # nothing else draws from the global RNG
         self.model = GPT(self.model_config)
         self.generator = self.model.init_weights(config.seed)

@@ -148,7 +148,7 @@ def train_point(data, size: str, tokens: int, seed: int = 0, stopped=lambda: Fal
     (N without embeddings, D seen, validation loss)."""
     import torch
     from playground.lifecycle.gpt import GPT, GPTConfig
-    from playground.lifecycle.pretraining import windows
+    from playground.lifecycle.pretraining import shared_tensor, windows
 
     layers, heads, width = SIZES[size]
     config = GPTConfig(vocab_size=data.vocab_size, block_size=BLOCK, n_layer=layers,
@@ -158,7 +158,7 @@ def train_point(data, size: str, tokens: int, seed: int = 0, stopped=lambda: Fal
     g = model.init_weights(seed)
     top = peak_lr(width)
     opt = torch.optim.AdamW(model.parameters(), lr=top, betas=(0.9, 0.99))
-    train, val = torch.from_numpy(data.train.copy()), torch.from_numpy(data.val.copy())
+    train, val = shared_tensor(data.train), shared_tensor(data.val)
     steps = tokens // (BATCH * BLOCK)
     warmup = min(100, steps // 10)
     for step in range(steps):
