@@ -52,4 +52,9 @@ def test_the_committed_sweep_is_large_enough_and_fits():
     sweep, law = scaling.sweep_and_fit()
     assert len(set(sweep.label)) >= 5 and len(set(sweep.D)) >= 4
     residual = np.abs(law.loss(sweep.N, sweep.D) - sweep.L)
-    assert residual.max() < 0.1 and 0 < law.alpha < 2 and 0 < law.beta < 2
+    # one run per point: a run's own noise is a few hundredths of a nat
+    assert residual.mean() < 0.05 and residual.max() < 0.15
+    assert 0 < law.alpha < 2 and 0 < law.beta < 2
+    # more parameters and more data both help, as the law says
+    assert law.loss(sweep.N.max(), sweep.D.max()) < law.loss(sweep.N.min(), sweep.D.max())
+    assert law.loss(sweep.N.max(), sweep.D.max()) < law.loss(sweep.N.max(), sweep.D.min())
