@@ -34,11 +34,12 @@ def train(lang_text, n_experts, top_k, balance, steps, lang):
     n_experts = validate.integer(n_experts, "experts", 2, MAX_EXPERTS)
     top_k = validate.integer(top_k, "top_k", 1, 2)
     steps = validate.integer(steps, "steps", 10, moe.MAX_STEPS)
+    balance = validate.choice(balance, [True, False], "balance")     # None is not "off"
     tok = corpus.builtin(lang_text, "char").tokenizer
     pieces = None
     stop = threading.Event()
     yield (gr.skip(),) * 5 + (stop,)
-    for snap in moe.train(lang_text, n_experts, top_k, bool(balance), steps, every=20, stop_event=stop):
+    for snap in moe.train(lang_text, n_experts, top_k, balance, steps, every=20, stop_event=stop):
         pieces = pieces or [tok.decode([i]) for i in tok.encode(snap.sentence)][:64]
         yield (figures.loss_figure(snap, lang), figures.load_figure(snap, lang), figures.routing_figure(snap, lang),
                figures.sentence_html(snap, pieces, lang), figures.status_text(snap, lang), gr.skip())
