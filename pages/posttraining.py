@@ -9,7 +9,7 @@ from playground.core.errors import UserError
 from playground.core.i18n import t
 from playground.lifecycle import classification as cls
 from playground.lifecycle import classification_figures as figs
-from playground.lifecycle import reward
+from playground.lifecycle import prompting, reward
 from playground.lifecycle import reward_figures as rfigs
 from pages.common import (I18N, LIGHT, MODEL, TRAINING, URL_TAB_JS, Radio, Slider,
                           acknowledge_frames, app_of, guard)
@@ -291,6 +291,78 @@ def _reward(lang):
                 queue=False)
 
 
+# --- prompting, measured ----------------------------------------------------------------------------
+
+def check_strategies(strategies, lang) -> tuple[str, ...]:
+    if not isinstance(strategies, (list, tuple)) or not strategies:
+        raise UserError("pt_error_no_variant")
+    chosen = [validate.choice(s, prompting.STRATEGIES, t("pt_strategies", lang)) for s in strategies]
+    return tuple(s for s in prompting.STRATEGIES if s in chosen)
+
+
+def outcome_rows(outcomes, lang):
+    return [[t(f"pt_strategy_{o.strategy}", lang), t(f"pt_task_{o.task}", lang), o.question,
+             o.expected, o.output.strip(), "✔" if o.correct else "✘"] for o in outcomes]
+
+
+@guard
+def measure(model, strategies, per_task, lang):
+    """Handler of `posttraining_prompting`: each strategy on each task, streamed answer by answer."""
+    model = validate.choice(model, prompting.model_names(), t("pt_prompting_model", lang))
+    chosen = check_strategies(strategies, lang)
+    n = validate.integer(per_task, t("pt_per_task", lang), 1, 4)
+    outcomes, seconds = [], 0.0
+    for outcome in prompting.run(model, lang, chosen, per_task=n):
+        outcomes.append(outcome)
+        seconds += outcome.seconds
+        yield (t("pt_prompting_status", lang, done=len(outcomes), seconds=f"{seconds:.1f}"),
+               prompting.figure(prompting.accuracy(outcomes), lang), outcome_rows(outcomes, lang))
+
+
+@guard
+def show_model_text(model, task, strategy, lang):
+    """Handler of `posttraining_model_text`: the exact text the model reads."""
+    model = validate.choice(model, prompting.model_names(), t("pt_prompting_model", lang))
+    task = validate.choice(task, prompting.TASKS, t("pt_task", lang))
+    strategy = validate.choice(strategy, prompting.STRATEGIES, t("pt_strategy", lang))
+    return prompting.model_text(model, task, strategy, lang)
+
+
+def _prompting(tab, lang):
+    gr.Markdown(I18N("pt_prompting_lesson"))
+    models = prompting.model_names()
+    with gr.Row():
+        with gr.Column(scale=1, min_width=280):
+            model = Radio([(backends.title(m), m) for m in models], value=models[0],
+                          label=I18N("pt_prompting_model"), elem_id="pt-prompting-model")
+            strategies = gr.CheckboxGroup([(I18N(f"pt_strategy_{s}"), s) for s in prompting.STRATEGIES],
+                                          value=list(prompting.STRATEGIES), label=I18N("pt_strategies"),
+                                          elem_id="pt-prompting-strategies")
+            per_task = Slider(1, 4, value=2, step=1, label=I18N("pt_per_task"), elem_id="pt-prompting-n")
+            with gr.Row():
+                go_btn = gr.Button(I18N("pt_prompting_button"), variant="primary", elem_id="pt-prompting-run")
+                stop_btn = gr.Button(I18N("pt_stop_button"), elem_id="pt-prompting-stop")
+            status = gr.Markdown(elem_id="pt-prompting-status")
+        with gr.Column(scale=2):
+            chart = gr.Plot(show_label=False, elem_id="pt-prompting-chart")
+    rows = gr.Dataframe(headers=[I18N("pt_strategy"), I18N("pt_task"), I18N("pt_col_question"),
+                                 I18N("pt_col_expected"), I18N("pt_col_output"), I18N("pt_col_right")],
+                        interactive=False, wrap=True, label=I18N("pt_outcomes"), elem_id="pt-prompting-rows")
+    with gr.Row():
+        task = Radio([(I18N(f"pt_task_{k}"), k) for k in prompting.TASKS], value=prompting.TASKS[0],
+                     label=I18N("pt_task"), elem_id="pt-prompting-task")
+        strategy = Radio([(I18N(f"pt_strategy_{s}"), s) for s in prompting.STRATEGIES],
+                         value="few_shot", label=I18N("pt_strategy"), elem_id="pt-prompting-strategy")
+    text = gr.Textbox(label=I18N("pt_model_text"), lines=10, max_lines=20, interactive=False,
+                      elem_id="pt-prompting-text")
+    running = go_btn.click(measure, [model, strategies, per_task, lang], [status, chart, rows],
+                           api_name="posttraining_prompting", **MODEL)
+    stop_btn.click(None, None, None, cancels=[running], queue=False, api_visibility="private")
+    gr.on([tab.select, model.change, task.change, strategy.change, lang.change], show_model_text,
+          [model, task, strategy, lang], text, api_name="posttraining_model_text",
+          trigger_mode="always_last", show_progress="hidden", **LIGHT)
+
+
 def build(lang: gr.Component) -> gr.Tab:
     with gr.Tab(I18N("tab_posttraining"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
         gr.Markdown(I18N("pt_lesson"))
@@ -301,4 +373,6 @@ def build(lang: gr.Component) -> gr.Tab:
             _reward(lang)
         # --- DPO (training with LoRA, the reference = the adapter switched off) goes here:
         #     the lead's section; reward.dpo_loss gives the loss and its terms.
+        with gr.Accordion(I18N("pt_prompting_heading"), open=True):
+            _prompting(tab, lang)
     return tab

@@ -131,3 +131,33 @@ def accuracy(outcomes) -> dict[tuple[str, str], tuple[int, int]]:
 
 def model_names() -> tuple[str, ...]:
     return backends.names(kind="causal_lm")
+
+
+def model_text(model_name: str, task: str, strategy: str, lang: str) -> str:
+    """What the model reads for the task's first question with this strategy."""
+    lm = backends.get(model_name)
+    question = items(task, lang)[0][0]
+    return lm.decode(model_input(lm, build_prompt(task, strategy, question, lang)))
+
+
+def figure(table: dict, lang: str):
+    """Accuracy per task, one bar per strategy."""
+    from playground.core.i18n import t
+    from playground.core.plotstyle import base_layout
+    from playground.core.plotstyle import figure as make_figure
+
+    colors = {"zero_shot": "#9ca3af", "few_shot": "#1f77b4", "step_by_step": "#ff7f0e"}
+    data = []
+    for strategy in STRATEGIES:
+        cells = [table.get((strategy, task)) for task in TASKS]
+        data.append({"type": "bar", "name": t(f"pt_strategy_{strategy}", lang),
+                     "x": [t(f"pt_task_{task}", lang) for task in TASKS],
+                     "y": [100 * c[0] / c[1] if c else None for c in cells],
+                     "text": [f"{c[0]}/{c[1]}" if c else "" for c in cells], "textposition": "outside",
+                     "marker": {"color": colors[strategy]}})
+    layout = base_layout(t("pt_prompting_title", lang), None, t("pt_accuracy", lang), 420)
+    layout.update(barmode="group")
+    layout["yaxis"]["range"] = [0, 115]
+    layout["legend"].update(y=-0.15, yanchor="top", x=0, xanchor="left")
+    layout["margin"]["b"] = 100
+    return make_figure(data, layout)
