@@ -119,9 +119,12 @@ def lora_count(top_layers, rank, lang):
              count=f"{count:,}", share=f"{100 * count / total:.3f}", full=f"{full:,}")
 
 
-def test_split_rows(lang):
+def test_split_rows(lang) -> dict:
+    """{"headers", "data"} for the gr.Dataframe: the held-out messages and their labels."""
     data = cls.messages(lang)
-    return [[text, t(f"pt_label_{data.labels[y]}", lang)] for text, y in zip(data.test_texts, data.test_y)]
+    return {"headers": [t("pt_col_text", lang), t("pt_col_label", lang)],
+            "data": [[text, t(f"pt_label_{data.labels[y]}", lang)]
+                     for text, y in zip(data.test_texts, data.test_y)]}
 
 
 @guard
@@ -164,8 +167,7 @@ def _classification(tab, lang):
     probs = gr.Plot(show_label=False, elem_id="pt-probs")
     gr.Markdown(I18N("pt_cls_note"))
     with gr.Accordion(I18N("pt_test_split"), open=False):
-        split = gr.Dataframe(headers=[I18N("pt_col_text"), I18N("pt_col_label")],
-                             value=test_split_rows("es"), interactive=False, wrap=True,
+        split = gr.Dataframe(value=test_split_rows("es"), interactive=False, wrap=True,
                              elem_id="pt-test-split")
 
     session = gr.State(None)
@@ -264,7 +266,7 @@ def _reward(lang):
     with gr.Row():
         curve = gr.Plot(show_label=False, elem_id="pt-reward-loss", scale=2)
         margins = gr.Plot(show_label=False, elem_id="pt-reward-margins", scale=3)
-    gr.Markdown(I18N("pt_bon_lesson"))
+    gr.Markdown(I18N("pt_bon_lesson"), latex_delimiters=LATEX)
     prompt0, candidates0 = example("es")
     with gr.Row():
         with gr.Column(scale=2):
@@ -300,9 +302,14 @@ def check_strategies(strategies, lang) -> tuple[str, ...]:
     return tuple(s for s in prompting.STRATEGIES if s in chosen)
 
 
-def outcome_rows(outcomes, lang):
-    return [[t(f"pt_strategy_{o.strategy}", lang), t(f"pt_task_{o.task}", lang), o.question,
-             o.expected, o.output.strip(), "✔" if o.correct else "✘"] for o in outcomes]
+OUTCOME_COLUMNS = ("pt_strategy", "pt_task", "pt_col_question", "pt_col_expected", "pt_col_output",
+                   "pt_col_right")
+
+
+def outcome_rows(outcomes, lang) -> dict:
+    return {"headers": [t(key, lang) for key in OUTCOME_COLUMNS],
+            "data": [[t(f"pt_strategy_{o.strategy}", lang), t(f"pt_task_{o.task}", lang), o.question,
+                      o.expected, o.output.strip(), "✔" if o.correct else "✘"] for o in outcomes]}
 
 
 @guard
@@ -345,9 +352,8 @@ def _prompting(tab, lang):
             status = gr.Markdown(elem_id="pt-prompting-status")
         with gr.Column(scale=2):
             chart = gr.Plot(show_label=False, elem_id="pt-prompting-chart")
-    rows = gr.Dataframe(headers=[I18N("pt_strategy"), I18N("pt_task"), I18N("pt_col_question"),
-                                 I18N("pt_col_expected"), I18N("pt_col_output"), I18N("pt_col_right")],
-                        interactive=False, wrap=True, label=I18N("pt_outcomes"), elem_id="pt-prompting-rows")
+    rows = gr.Dataframe(outcome_rows([], "es"), interactive=False, wrap=True, label=I18N("pt_outcomes"),
+                        elem_id="pt-prompting-rows")
     with gr.Row():
         task = Radio([(I18N(f"pt_task_{k}"), k) for k in prompting.TASKS], value=prompting.TASKS[0],
                      label=I18N("pt_task"), elem_id="pt-prompting-task")

@@ -128,7 +128,7 @@ def test_stop_ends_a_run():
 
 def test_figures_are_labelled_in_both_languages(english_run):
     session, frames = english_run
-    for lang, word in (("es", "Pérdida"), ("en", "Training loss")):
+    for lang, word in (("es", "Pérdida (entropía"), ("en", "Loss (cross")):
         loss, accuracy = figs.curves(frames[-1].results, 4, lang)
         assert word in loss.layout.title.text
         assert len(accuracy.data) == len(cls.VARIANTS)

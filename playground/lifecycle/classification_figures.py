@@ -79,7 +79,7 @@ def confusion(result, test_y, labels, lang: str):
     text = [[str(v) for v in row] for row in counts]
     trace = {"type": "heatmap", "z": counts.tolist(), "x": list(range(n)), "y": list(range(n)),
              "text": text, "texttemplate": "%{text}", "textfont": {"size": 20},
-             "colorscale": "Blues", "showscale": False, "hoverinfo": "skip"}
+             "colorscale": [[0, "#f7fbff"], [0.5, "#6baed6"], [1, "#08306b"]], "showscale": False, "hoverinfo": "skip"}
     return figure([trace], layout)
 
 
@@ -111,8 +111,8 @@ def embedding_map(before, after, test_y, labels, variant: str | None, lang: str)
              "showarrow": False, "text": t("pt_map_before", lang)},
             {"xref": "paper", "yref": "paper", "x": 0.53, "y": 1.0, "yanchor": "bottom",
              "showarrow": False, "text": t("pt_map_after", lang, variant=after_name)}])
-    layout["legend"].update(y=-0.2, yanchor="top", x=0, xanchor="left")
-    layout["margin"].update(t=100, b=100)
+    layout["legend"].update(y=-0.3, yanchor="top", x=0, xanchor="left")
+    layout["margin"].update(t=100, b=120)
     return figure(data, layout)
 
 

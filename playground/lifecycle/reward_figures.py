@@ -15,7 +15,7 @@ def loss_curve(losses, lang: str):
     data = [{"type": "scatter", "mode": "lines", "x": list(range(1, len(losses) + 1)),
              "y": list(losses), "line": {"color": "#1f77b4", "width": 3},
              "name": t("pt_loss", lang)}]
-    layout = base_layout(t("pt_reward_loss_title", lang), t("pt_step", lang), t("pt_loss", lang), HEIGHT)
+    layout = base_layout(t("pt_reward_loss_title", lang), t("pt_reward_step", lang), t("pt_loss", lang), HEIGHT)
     layout["yaxis"]["rangemode"] = "tozero"
     layout["shapes"] = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": float(np.log(2)),
                          "y1": float(np.log(2)), "line": {"dash": "dot", "color": "#6b7280"}}]
