@@ -21,6 +21,15 @@ MAX_CANDIDATE_CHARS = 2_000
 LATEX = [{"left": "$", "right": "$", "display": False}]
 
 
+class CheckboxGroup(gr.CheckboxGroup):
+    """Passes the raw value to the handler, which checks it in the visitor's language (as
+    pages.common's Slider and Radio do): Gradio's own check answers None in English only."""
+    is_template = True
+
+    def preprocess(self, payload):
+        return payload
+
+
 # --- classification -----------------------------------------------------------------------------
 
 def check_config(variants, epochs, top_layers, rank, lang) -> cls.Config:
@@ -137,7 +146,7 @@ def _classification(tab, lang):
     gr.Markdown(I18N("pt_cls_lesson"), latex_delimiters=LATEX)
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
-            variants = gr.CheckboxGroup([(I18N(f"pt_variant_{v}"), v) for v in cls.VARIANTS],
+            variants = CheckboxGroup([(I18N(f"pt_variant_{v}"), v) for v in cls.VARIANTS],
                                         value=list(DEFAULT.variants), label=I18N("pt_variants"),
                                         elem_id="pt-variants")
             epochs = Slider(1, cls.MAX_EPOCHS, value=DEFAULT.epochs, step=1, label=I18N("pt_epochs"),
@@ -342,7 +351,7 @@ def _prompting(tab, lang):
         with gr.Column(scale=1, min_width=280):
             model = Radio([(backends.title(m), m) for m in models], value=models[0],
                           label=I18N("pt_prompting_model"), elem_id="pt-prompting-model")
-            strategies = gr.CheckboxGroup([(I18N(f"pt_strategy_{s}"), s) for s in prompting.STRATEGIES],
+            strategies = CheckboxGroup([(I18N(f"pt_strategy_{s}"), s) for s in prompting.STRATEGIES],
                                           value=list(prompting.STRATEGIES), label=I18N("pt_strategies"),
                                           elem_id="pt-prompting-strategies")
             per_task = Slider(1, 4, value=2, step=1, label=I18N("pt_per_task"), elem_id="pt-prompting-n")
