@@ -13,13 +13,13 @@ import os
 import gradio as gr
 
 from pages import (attention, chat, diffusion, embeddings, experts, gan, generation, hardware, models,
-                   neuron, pretraining, rag, tokens, training, transformer, vae)
+                   neuron, posttraining, pretraining, rag, tokens, training, transformer, vae)
 from pages.common import I18N, LANGUAGE_SETTLED_JS, PAGE_JS, follow_page_language
 from playground.core.i18n import LANGS, t
 
 # In the course's order; the Models panel last.
 PAGES = [neuron, training, tokens, embeddings, attention, transformer, generation, chat,
-         gan, vae, diffusion, pretraining, rag, experts, hardware, models]
+         gan, vae, diffusion, pretraining, posttraining, rag, experts, hardware, models]
 TAB_IDS = [page.TAB_ID for page in PAGES]
 
 # The static strings are translated in the browser by Gradio's i18n library, which picks the

@@ -159,3 +159,48 @@ def test_rag_tab_reads_the_visitors_file_and_answers(page_in, lang, tmp_path):
     expect(page.locator("#rag-prompt")).to_contain_text("zorblat", timeout=15_000)
     page.wait_for_timeout(800)
     screenshot(page, f"rag-answered-{lang}")
+
+
+# --- Post-training tab ----------------------------------------------------------------------------
+
+def _set_number(page, elem_id: str, value) -> None:
+    box = page.locator(f"#{elem_id} input[type=number]")
+    box.fill(str(value))
+    box.press("Enter")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_posttraining_journey_classify_reward_best_of_n(page_in, lang):
+    """Train two ways for a few epochs, look at the confusion matrix, classify a sentence,
+    train the reward model, score candidates; every text in the visitor's language."""
+    page = page_in(lang, tab="posttraining")
+    expect(page.get_by_role("tab", selected=True)).to_have_text(t("tab_posttraining", lang),
+                                                                timeout=30_000)
+    expect(page.locator("#pt-lora-count")).to_contain_text("24,576", timeout=60_000)
+    page.get_by_text(t("pt_test_split", lang)).click()          # the accordion opens
+    expect(page.locator("#pt-test-split")).to_contain_text(t("pt_col_label", lang), timeout=20_000)
+    expect(page.locator("#pt-test-split")).to_contain_text(t("pt_label_work", lang))
+    for variant in ("multilingual", "top"):                      # keep frozen MiniLM and LoRA
+        page.locator("#pt-variants").get_by_text(t(f"pt_variant_{variant}", lang), exact=True).click()
+    _set_number(page, "pt-epochs", 4)
+    page.locator("#pt-train").click()
+    expect(page.locator("#pt-status")).to_contain_text(t("pt_status_done", lang, seconds="").split(" ")[0],
+                                                       timeout=180_000)
+    expect(page.locator("#pt-confusion .gtitle")).to_contain_text(
+        t("pt_confusion_title", lang, variant=t("pt_variant_lora", lang)), timeout=30_000)
+    expect(page.locator("#pt-accuracy .gtitle")).to_have_text(t("pt_accuracy_title", lang))
+    expect(page.locator("#pt-map")).to_contain_text(t("pt_map_before", lang))
+    table = page.locator("#pt-summary").inner_text()
+    assert t("pt_variant_frozen", lang) in table and "LoRA" in table
+    page.locator("#pt-classify").click()
+    expect(page.locator("#pt-probs .gtitle")).to_have_text(t("pt_probs_title", lang), timeout=30_000)
+    page.locator("#pt-reward-train").click()
+    expect(page.locator("#pt-reward-margins .gtitle")).to_be_visible(timeout=60_000)
+    assert t("pt_margin_axis", lang) in page.locator("#pt-reward-margins").inner_text()
+    page.locator("#pt-bon-score").click()
+    expect(page.locator("#pt-bon-best")).to_contain_text(t("pt_bon_best", lang, best=1, answer="")[:8],
+                                                         timeout=60_000)
+    expect(page.locator("#pt-prompting-text textarea")).to_have_value(re.compile("im_start"),
+                                                                      timeout=60_000)
+    page.wait_for_timeout(1500)
+    screenshot(page, f"posttraining-journey-{lang}")
