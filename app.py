@@ -12,7 +12,7 @@ import os
 
 import gradio as gr
 
-from pages import (attention, chat, diffusion, embeddings, gan, generation, models, neuron,
+from pages import (attention, chat, diffusion, embeddings, gan, generation, hardware, models, neuron,
                    tokens, training, transformer, vae)
 from pages import posttraining
 from pages.common import I18N, LANGUAGE_SETTLED_JS, PAGE_JS, follow_page_language
@@ -20,7 +20,7 @@ from playground.core.i18n import LANGS, t
 
 # In the course's order; the Models panel last.
 PAGES = [neuron, training, tokens, embeddings, attention, transformer, generation, chat,
-         gan, vae, diffusion, posttraining, models]
+         gan, vae, diffusion, posttraining, hardware, models]
 TAB_IDS = [page.TAB_ID for page in PAGES]
 
 # The static strings are translated in the browser by Gradio's i18n library, which picks the
@@ -172,6 +172,45 @@ def prepare(demo: gr.Blocks) -> gr.Blocks:
     return demo.queue(default_concurrency_limit=2, max_size=200)
 
 
+def add_openai_routes(demo: gr.Blocks) -> None:
+    """After launch: the OpenAI-compatible API (playground/lifecycle/serving.py) on the same
+    server, /v1/models, /v1/chat/completions and /v1/completions (streaming as server-sent
+    events)."""
+    import json
+
+    from fastapi.concurrency import run_in_threadpool
+    from fastapi.responses import JSONResponse, StreamingResponse
+
+    from playground.lifecycle import serving
+
+    def events(chunks):
+        for chunk in chunks:
+            yield f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
+        yield "data: [DONE]\n\n"
+
+    def route(answer):
+        async def endpoint(request):
+            try:
+                body = await request.json()
+            except ValueError:
+                body = None
+            try:
+                result = await run_in_threadpool(answer, body)
+            except serving.BadRequest as exc:
+                return JSONResponse({"error": {"message": str(exc), "type": "invalid_request_error"}}, 400)
+            if isinstance(result, dict):
+                return JSONResponse(result)
+            return StreamingResponse(events(result), media_type="text/event-stream")
+        return endpoint
+
+    async def models(request):
+        return JSONResponse(serving.models_list())
+
+    demo.app.add_route("/v1/models", models, methods=["GET"])
+    demo.app.add_route("/v1/chat/completions", route(serving.chat_completion), methods=["POST"])
+    demo.app.add_route("/v1/completions", route(serving.completion), methods=["POST"])
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
@@ -183,7 +222,9 @@ def main(argv=None):
         from playground import backends
         backends.preload_in_background()
     demo = prepare(build_app())
-    demo.launch(server_name=args.host, server_port=args.port, **launch_kwargs())
+    demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, **launch_kwargs())
+    add_openai_routes(demo)
+    demo.block_thread()
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
 """Which chat model answers the course in Spanish? Prints figures; asserts nothing.
 
-    flock /tmp/genai-cpu.lock .venv/bin/python bench/bench_chat_spanish.py [--tokens 64] [--only smollm2,qwen,gemma] [--show] [--memory]
+    flock /tmp/genai-cpu.lock .venv/bin/python bench/bench_chat_spanish.py [--tokens 64] [--only smollm2,gemma3-chat,qwen,gemma] [--show] [--memory]
 
 The course questions (assets/chat_questions.json, written by the team) are asked in Spanish
 to each option, greedy (temperature 0, so the run repeats), at most --tokens new tokens:
 - smollm2: SmolLM2-135M-Instruct through its chat template (the app's `chat.reply`);
+- gemma3-chat: Gemma 3 270M with the project's LoRA adapter (scripts/train_gemma_chat.py),
+           through Gemma 3's chat template, the same way; the benchmark's questions are not
+           among the pairs it was tuned on (tests/test_gemma_chat.py checks it);
 - qwen:    Qwen2.5-Coder-0.5B-Instruct the same way, if its packages are installed;
 - gemma:   Gemma 3 270M, a base model without a chat template: it gets "Pregunta: ...
            Respuesta:" and continues the text (cut at its next "Pregunta"). The lesson: a
@@ -114,7 +117,7 @@ def memory() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tokens", type=int, default=64, help="new tokens per answer at most")
-    parser.add_argument("--only", default="smollm2,qwen,gemma", help="options, comma-separated")
+    parser.add_argument("--only", default="smollm2,gemma3-chat,qwen,gemma", help="options, comma-separated")
     parser.add_argument("--show", action="store_true", help="print every answer's start")
     parser.add_argument("--memory", action="store_true",
                         help="then: resident memory with the preloaded backends, before and with Qwen")

@@ -52,7 +52,7 @@ from playground.backends import tokenizers
 t1 = time.perf_counter()
 names = sys.argv[1].split(",")
 if names == ["all"] or names == ["all-but-gemma3"]:
-    skip = {{"gemma3"}} if names == ["all-but-gemma3"] else set()
+    skip = {{"gemma3", "gemma3-chat"}} if names == ["all-but-gemma3"] else set()   # the adapter loads Gemma too
     for name in backends.PRELOAD_ORDER:             # what the app loads at start (no optional
         if name not in skip:                        # model such as the chat's Qwen)
             backends.get(name)

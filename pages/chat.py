@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gradio as gr
 
-from playground import backends
 from playground.text import chat
 from playground.core import validate
 from playground.core.i18n import DEFAULT_LANG, t
@@ -42,13 +41,15 @@ def _replies(message, history, system, temperature, max_tokens, model, lang):
                                                        max_tokens, lang, message_required=True)
     for seconds in chat.loading(model):       # first use of a heavy model: say so, meanwhile
         yield (gr.skip(), gr.skip(), gr.skip(),
-               t("chat_loading", lang, model=backends.title(model), seconds=round(seconds)))
-    template = notice = None
+               t("chat_loading", lang, model=chat.title(model), seconds=round(seconds)))
+    template = notice = context = None
     for messages, context in chat.respond(system, history, message, temperature, n, model=model):
         if template is None:
             template = chat.template_html(context, lang)
             notice = chat.notice(context, temperature, lang, model)
         yield "", messages, template, notice
+    if context is not None and context.exchange is not None:    # a server's reply: what came back
+        yield "", messages, chat.template_html(context, lang), chat.notice(context, temperature, lang, model)
 
 
 @guard
@@ -76,8 +77,8 @@ def context(message, history, system, temperature, max_tokens, model, lang):
     model = chat.model_choice(model, lang)
     message, history, system, temperature, n = _inputs(message, history, system, temperature,
                                                        max_tokens, lang, message_required=False)
-    if model in chat.OPTIONAL and not backends.backend(model).loaded:   # never load it for a preview
-        return gr.skip(), t("chat_notice_first_use", lang, model=backends.title(model))
+    if model in chat.OPTIONAL and not chat.loaded(model):   # never load it for a preview
+        return gr.skip(), t("chat_notice_first_use", lang, model=chat.title(model))
     conversation = history + ([{"role": "user", "content": message}] if message else [])
     # A draft message: what the model would receive; none: the conversation as it stands.
     ctx = chat.build_context(system, conversation, n, add_generation_prompt=bool(message), model=model)
@@ -87,7 +88,7 @@ def context(message, history, system, temperature, max_tokens, model, lang):
 @guard
 def context_if_loaded(message, history, system, temperature, max_tokens, model, lang):
     """On a language switch: only if the model is loaded already (never load it for that)."""
-    if not backends.backend(chat.model_choice(model, lang)).loaded:
+    if not chat.loaded(chat.model_choice(model, lang)):
         return gr.skip(), gr.skip()
     return context(message, history, system, temperature, max_tokens, model, lang)
 
@@ -103,7 +104,7 @@ def unload(model, lang):
     """`chat_unload`: let a heavy model go (every visitor's copy: it is shared)."""
     model = chat.model_choice(model, lang)
     key = "chat_unloaded" if chat.unload(model) else "chat_not_loaded"
-    return t(key, lang, model=backends.title(model))
+    return t(key, lang, model=chat.title(model))
 
 
 def build(lang: gr.Component) -> gr.Tab:
@@ -126,7 +127,7 @@ def build(lang: gr.Component) -> gr.Tab:
                                      elem_id="chat-stop")
                 new = gr.Button(I18N("chat_new"), size="sm", elem_id="chat-new")
             with gr.Column(scale=2, min_width=340):
-                model = gr.Dropdown([(backends.title(m), m) for m in chat.models()],
+                model = gr.Dropdown([(chat.title(m), m) for m in chat.models()],
                                     value=chat.default_model(DEFAULT_LANG), label=I18N("chat_model"),
                                     info=I18N("chat_model_info"), elem_id="chat-model")
                 system = gr.Textbox("", label=I18N("chat_system"), placeholder=I18N("chat_system_placeholder"),

@@ -167,7 +167,8 @@ def test_api_context_trims_visibly(client):
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_browser_chat_journey(page_in, lang):
     page = page_in(lang, tab="chat")
-    # The model shown is the language's default; the journey then chooses SmolLM2 (light).
+    # The model shown is the language's default; the journey then chooses a light one: in
+    # Spanish, Gemma 3 taught to chat here; in English, SmolLM2.
     picker = page.locator("#chat-model input")
     page.wait_for_function(
         f"() => document.querySelector('#chat-model input')?.value === {backends.title(chat.default_model(lang))!r}",
@@ -176,21 +177,24 @@ def test_browser_chat_journey(page_in, lang):
         page.wait_for_function(                                        # loads on first use only
             "() => document.querySelector('#chat-notice')?.textContent.includes('3 GB')", timeout=30_000)
         assert not backends.backend("qwen").loaded
+    light = "gemma3-chat" if lang == "es" and "gemma3-chat" in chat.models() else "smollm2"
+    if chat.default_model(lang) != light:
         picker.click()
-        page.get_by_role("option", name=backends.title("smollm2")).click()
+        page.get_by_role("option", name=backends.title(light)).click()
     page.wait_for_function(
         "() => document.querySelector('#chat-notice')?.textContent.includes('tokens')", timeout=90_000)
     temperature = page.locator("#chat-temperature input[type=number]")
     temperature.fill("0")
     temperature.press("Enter")
-    page.locator("#chat-message textarea").fill(QUESTION)
+    page.locator("#chat-message textarea").fill(QUESTION if light == "smollm2" else "¿Cuál es la capital de Francia?")
     page.locator("#chat-send").click()
     page.wait_for_function(
-        "() => document.querySelector('#chat-bot')?.textContent.includes('Paris')", timeout=60_000)
+        "() => /Par[ií]s/.test(document.querySelector('#chat-bot')?.textContent || '')", timeout=60_000)
     assert page.locator("#chat-message textarea").input_value() == ""
     page.locator("#chat-show-template").get_by_text(t("chat_show_template", lang)).click()
     page.wait_for_selector("#chat-template .chat-special", timeout=10_000)
-    assert "<|im_start|>assistant" in page.locator("#chat-template").inner_text()
+    cue = "<start_of_turn>model" if light == "gemma3-chat" else "<|im_start|>assistant"
+    assert cue in page.locator("#chat-template").inner_text()
     assert "greedy" in page.locator("#chat-notice").inner_text()
     screenshot(page, f"chat-{lang}")
 
@@ -235,9 +239,14 @@ def test_the_course_questions_are_well_formed():
 def test_model_choice_defaults_by_language():
     from playground.backends import qwen
 
+    from playground.backends import gemma_chat
+
     assert chat.models()[0] == "smollm2" and ("qwen" in chat.models()) == qwen.installed()
+    assert ("gemma3-chat" in chat.models()) == gemma_chat.installed()
     assert chat.default_model("en") == "smollm2"
-    assert chat.default_model("es") == ("qwen" if qwen.installed() else "smollm2")
+    # Spanish: a model that answers in Spanish (the order bench/bench_chat_spanish.py measured).
+    assert chat.default_model("es") in ("gemma3-chat", "qwen")
+    assert chat.SPANISH_ORDER[-1] == "smollm2"
     assert chat.model_choice("", "en") == "smollm2" and chat.model_choice(None, "es") == chat.default_model("es")
     for bad in ("gpt-5", "🙂", "x" * 100_000, 3.5):
         with pytest.raises(UserError) as err:
@@ -313,6 +322,19 @@ def test_api_chat_with_model_names_its_model(client):
         client.predict("gpt-5", QUESTION, history, "", 0, 24, "es", api_name="/chat_with_model")
     with pytest.raises(AppError):
         client.predict("smollm2", "", [], "", 0, 24, "es", api_name="/chat_with_model")
+
+
+def test_api_chat_with_gemma_taught_here_answers_in_spanish(client):
+    if "gemma3-chat" not in chat.models():
+        pytest.skip("the adapter is not in assets/weights")
+    from playground.text import language
+
+    box, messages, template, notice = client.predict(
+        "gemma3-chat", "¿Cuál es la capital de Francia?", [], "", 0, 24, "es", api_name="/chat_with_model")
+    reply = str(messages[-1]["content"])
+    assert language.detect(reply) == "es" and "paris" in language.fold(reply), reply
+    assert "Gemma 3 270M + LoRA" in notice and "&lt;start_of_turn&gt;</span>model" in template
+    assert "plantilla añade" not in notice          # Gemma's template adds no system prompt
 
 
 def test_api_keeps_the_chat_parameters_and_unload_answers(client):

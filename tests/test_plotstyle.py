@@ -26,6 +26,7 @@ def test_a_figures_own_layout_wins():
 
 def test_fmt_writes_numbers_as_the_lesson_does():
     assert [plotstyle.fmt(v) for v in (7.0, 6.5, 0.99908895, -0.00001)] == ["7", "6.5", "0.9991", "0"]
+    assert [plotstyle.fmt(v, 0) for v in (60, 100, 0.4)] == ["60", "100", "0"]   # no zero stripped from a whole number
 
 
 @pytest.mark.parametrize("values, dtype", [

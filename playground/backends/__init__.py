@@ -52,6 +52,11 @@ def _load_gemma3():
     return causal_lm.load_gemma3()
 
 
+def _load_gemma3_chat():
+    import playground.backends.gemma_chat as gemma_chat
+    return gemma_chat.load(DEFAULTS["gemma3"].get())      # shares Gemma's weights: adds the adapter
+
+
 def _load_qwen():
     import playground.backends.qwen as qwen
     return qwen.load_qwen()
@@ -92,6 +97,15 @@ DEFAULTS: dict[str, Backend] = {
         "licence": "Gemma Terms of Use",
         "licence_url": "https://ai.google.dev/gemma/terms",
         "about": "models_about_gemma3"}),                 # an i18n key: the terms in a line
+    # Gemma 3 taught to chat by this project (a LoRA adapter over the weights above, shared,
+    # not copied: a few MB more); kind "chat_lm": the Chatbot tab's Spanish default.
+    "gemma3-chat": Backend("gemma3-chat", _load_gemma3_chat, {
+        "title": "Gemma 3 270M + LoRA (chat)", "kind": "chat_lm",
+        "source": "google/gemma-3-270m (the model above) with a LoRA adapter instruction-tuned by "
+                  "this project: scripts/train_gemma_chat.py on assets/instructions/pairs.json",
+        "licence": "Gemma Terms of Use",
+        "licence_url": "https://ai.google.dev/gemma/terms",
+        "about": "models_about_gemma3"}),
     # Optional and heavy: loaded by the Chatbot tab on first use, never preloaded, can be
     # let go (`unload()`); kind "chat_lm", so the lessons that list causal LMs leave it out.
     "qwen": UnloadableBackend("qwen", _load_qwen, {
@@ -104,8 +118,9 @@ DEFAULTS: dict[str, Backend] = {
 
 # The Spanish interface's models first (its generation runs on Gemma, its embeddings on the
 # multilingual encoder), then the rest. Every default loaded together stays under the 3.5 GB
-# budget (measured by bench/bench_gemma.py), so none waits for its first use.
-PRELOAD_ORDER = ("gemma3", "multilingual", "smollm2", "minilm", "glove")
+# budget (measured by bench/bench_gemma.py), so none waits for its first use. Last, Gemma's chat
+# adapter: a few MB over Gemma's weights, which it shares.
+PRELOAD_ORDER = ("gemma3", "multilingual", "smollm2", "minilm", "glove", "gemma3-chat")
 
 
 def names(kind: str | None = None) -> tuple[str, ...]:

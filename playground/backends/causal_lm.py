@@ -86,6 +86,7 @@ class CausalLM:
     tokenizer: Any              # a transformers tokenizer
     model: Any                  # a transformers *ForCausalLM, eval mode, eager attention
     from_cache: bool | None = None  # SmolLM2: loaded from the dequantized cache folder?
+    chat_template: str | None = None  # a Jinja template of our own (Gemma's GGUF ships none)
     # fast tokenizers change their settings in place; see encoder.Encoder.tokenizer_lock
     tokenizer_lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
                                            compare=False)
@@ -122,7 +123,7 @@ class CausalLM:
 
     @property
     def has_chat_template(self) -> bool:
-        return bool(getattr(self.tokenizer, "chat_template", None))
+        return bool(self.chat_template or getattr(self.tokenizer, "chat_template", None))
 
     def chat_ids(self, messages: list[dict], add_generation_prompt: bool = True) -> list[int]:
         """[{"role": "user", "content": ...}, ...] through the chat template, as token ids."""
@@ -130,7 +131,8 @@ class CausalLM:
             raise UserError("error_no_chat_template", model=self.name)
         with self.tokenizer_lock:
             out = self.tokenizer.apply_chat_template(
-                messages, add_generation_prompt=add_generation_prompt, tokenize=True, return_dict=True)
+                messages, chat_template=self.chat_template, add_generation_prompt=add_generation_prompt,
+                tokenize=True, return_dict=True)
         return list(out["input_ids"])
 
     @property

@@ -92,5 +92,7 @@ def layout(fig: go.Figure, title: str, x: str | None = None, y: str | None = Non
 
 def fmt(value: float, digits: int = 4) -> str:
     """A number as the lesson writes it: 7, 6.5, 0.9991 (no trailing zeros, no '-0')."""
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    text = f"{value:.{digits}f}"
+    if "." in text:                   # 60 stays 60; 6.50 becomes 6.5
+        text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text

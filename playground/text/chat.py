@@ -1,7 +1,9 @@
 """A chatbot: an instruction-tuned model answering through its chat template.
 
 The models to chat with (`models()`): SmolLM2-135M-Instruct, light and preloaded, which
-answers in English; Qwen2.5-Coder-0.5B-Instruct when installed, which answers in Spanish
+answers in English; Gemma 3 270M instruction-tuned by this project with a LoRA adapter
+(`backends.gemma_chat`: the base model's weights, shared, plus a few MB), which answers in
+Spanish; Qwen2.5-Coder-0.5B-Instruct when installed, which answers in Spanish
 but is heavy, loaded on first use and let go with `backends.qwen`. The Spanish interface
 offers by default the first available model of SPANISH_ORDER, the order measured by
 bench/bench_chat_spanish.py over the course's questions (assets/chat_questions.json).
@@ -25,12 +27,14 @@ A conversation belongs to its visitor: it lives in their gr.Chatbot and is passe
 from __future__ import annotations
 
 import html
+import json
 import re
 import threading
 from dataclasses import dataclass
 from typing import Iterator
 
 from playground import backends
+from playground.backends import remote
 from playground.core.errors import UserError
 from playground.text.generation_figures import count
 from playground.text.streaming import bounded_tokens
@@ -38,24 +42,32 @@ from playground.core.i18n import normalize, t
 from playground.core.plotstyle import fmt
 
 MODEL = "smollm2"            # the English default, and the model of an unnamed request
-SPANISH_ORDER = ("qwen", "smollm2")   # best first, as bench/bench_chat_spanish.py measures
+SPANISH_ORDER = ("qwen", "gemma3-chat", "smollm2")   # best first, as bench/bench_chat_spanish.py measures
 OPTIONAL = ("qwen",)         # loaded on first use only, never preloaded, can be let go
 MAX_MESSAGE_CHARS = 2_000    # one message typed by the visitor
 MAX_SYSTEM_CHARS = 1_000
 MAX_HISTORY_MESSAGES = 200   # older ones are left out without being read
 MAX_STORED_CHARS = 20_000    # one message of the history sent back by the browser
 MAX_REPLY_TOKENS = 300
+MAX_SERVER_MESSAGES = 40     # the last messages sent to a server's model (it counts its own window)
 MAX_SECONDS = 120.0          # wall time of one reply
 TOP_P = 0.9                  # with the temperature, as SmolLM2's model card suggests
 ROLES = ("user", "assistant")
-SPECIAL = re.compile(r"(<\|[a-z_]+\|>)")
+SPECIAL = re.compile(r"(<\|[a-z_]+\|>|<(?:bos|eos|start_of_turn|end_of_turn)>)")   # ChatML, Gemma
 
 
 def models() -> tuple[str, ...]:
-    """The chat models this machine can run: SmolLM2, and Qwen when its packages are installed."""
-    from playground.backends import qwen
+    """The chat models this machine can run: SmolLM2, Gemma with its adapter, and Qwen when
+    its packages are installed."""
+    from playground.backends import gemma_chat, qwen
 
-    return (MODEL,) + (("qwen",) if qwen.installed() else ())
+    return ((MODEL,) + (("gemma3-chat",) if gemma_chat.installed() else ())
+            + (("qwen",) if qwen.installed() else ()) + ((remote.NAME,) if remote.configured() else ()))
+
+
+def title(model: str) -> str:
+    """The model's name for a visitor: its card's title, or the host's server and its model."""
+    return remote.title() if model == remote.NAME else backends.title(model)
 
 
 def default_model(lang: str) -> str:
@@ -75,9 +87,16 @@ def model_choice(value, lang: str) -> str:
     return value
 
 
+def loaded(model: str) -> bool:
+    """Is the model ready without a load (a server's model always is)?"""
+    return model == remote.NAME or backends.backend(model).loaded
+
+
 def loading(model: str, every: float = 1.0) -> Iterator[float]:
     """Load `model` if it is not yet, yielding the seconds elapsed every `every` s meanwhile
     (for a visible message); nothing if it is loaded. A failed load raises here."""
+    if model == remote.NAME:          # nothing to load here: the server has it
+        return
     holder = backends.backend(model)
     if holder.loaded:
         return
@@ -145,8 +164,9 @@ class Context:
     ids: list[int]            # the templated conversation as token ids
     text: str                 # the same, as text: special tokens included
     dropped: int              # messages of the conversation left out, the oldest ones
-    window: int               # the context window (tokens)
+    window: int               # the context window (tokens); 0 for a server's model (its own)
     reply_tokens: int         # room kept for the reply
+    exchange: remote.Exchange | None = None   # a server's model: the request and what came back
 
     @property
     def budget(self) -> int:
@@ -163,10 +183,16 @@ def build_context(system: str, conversation: list[dict], reply_tokens: int,
     `add_generation_prompt` ends the text with "<|im_start|>assistant\n", the cue to reply;
     without it, the conversation as it stands (to show it between turns).
     """
+    head = [{"role": "system", "content": system}] if system.strip() else []
+    if model == remote.NAME:           # the server templates and counts: send the last turns
+        kept = conversation[-MAX_SERVER_MESSAGES:]
+        exchange = remote.Exchange({"model": remote.model(), "messages": head + kept})
+        return Context(messages=head + kept, ids=[], text=json.dumps(exchange.request, ensure_ascii=False, indent=1),
+                       dropped=len(conversation) - len(kept), window=0, reply_tokens=reply_tokens,
+                       exchange=exchange)
     lm = backends.get(model)
     window = window or lm.max_context
     budget = window - reply_tokens
-    head = [{"role": "system", "content": system}] if system.strip() else []
     if not conversation:              # nothing said yet: the system prompt alone, if any
         ids = lm.chat_ids(head, add_generation_prompt=False) if head else []
         return Context(messages=head, ids=ids, text=lm.decode(ids) if ids else "", dropped=0,
@@ -204,6 +230,12 @@ def reply(context: Context, temperature: float, max_new_tokens: int,
           max_seconds: float = MAX_SECONDS, model: str = MODEL) -> Iterator[str]:
     """The reply so far, after each new token, until <|im_end|>, the token limit, the
     stop event or the wall-time limit."""
+    if context.exchange is not None:
+        top_p = TOP_P if temperature else 1.0
+        context.exchange.request.update(remote.chat_request(context.exchange.request["messages"], temperature,
+                                                            min(max_new_tokens, MAX_REPLY_TOKENS), top_p))
+        yield from remote.stream_chat(context.exchange, stop_event, max_seconds)
+        return
     lm = backends.get(model)
     ids: list[int] = []
     for token in bounded_tokens(lm, context.ids, min(max_new_tokens, MAX_REPLY_TOKENS), temperature,
@@ -231,7 +263,17 @@ def respond(system: str, history: list[dict], message: str, temperature: float,
 # --- what the visitor sees besides the chat ------------------------------------------------
 
 def template_html(context: Context, lang: str) -> str:
-    """The exact text the model receives, special tokens highlighted (HTML, escaped)."""
+    """The exact text the model receives, special tokens highlighted (HTML, escaped); for a
+    server's model, the JSON sent and, once the reply is in, the last chunk received."""
+    if context.exchange is not None:
+        sent = json.dumps(context.exchange.request, ensure_ascii=False, indent=1)
+        parts = [f'<div class="chat-template-head">{html.escape(t("chat_server_sent", lang))}</div>'
+                 f'<pre class="chat-template">{html.escape(sent)}</pre>']
+        if context.exchange.chunks:
+            last = json.dumps(context.exchange.chunks[-1], ensure_ascii=False, indent=1)
+            parts.append(f'<div class="chat-template-head">{html.escape(t("chat_server_received", lang, n=len(context.exchange.chunks)))}</div>'
+                         f'<pre class="chat-template">{html.escape(last)}</pre>')
+        return "".join(parts)
     parts = []
     for piece in SPECIAL.split(context.text):
         if SPECIAL.fullmatch(piece):
@@ -244,15 +286,29 @@ def template_html(context: Context, lang: str) -> str:
             f'<pre class="chat-template">{"".join(parts)}</pre>')
 
 
+def adds_default_system(model: str) -> bool:
+    """Does the model's template put in a system prompt of its own when there is none
+    (SmolLM2's and Qwen's ChatML do; Gemma's does not)?"""
+    lm = backends.get(model)
+    return "system" in lm.decode(lm.chat_ids([{"role": "user", "content": "."}]))
+
+
 def notice(context: Context, temperature: float, lang: str, model: str = MODEL) -> str:
     """What a visitor should know about this turn (Markdown): trimming, greedy decoding."""
+    if context.exchange is not None:
+        lines = [t("chat_notice_model", lang, model=title(model)), t("chat_notice_server", lang)]
+        e = context.exchange
+        if e.tokens_per_s is not None:
+            lines.append(t("chat_notice_server_speed", lang, tokens=e.tokens, seconds=fmt(e.seconds, 1),
+                           speed=fmt(e.tokens_per_s, 1)))
+        return "\n\n".join(lines)
     lines = [t("chat_notice_model", lang, model=backends.title(model)),
              t("chat_notice_tokens", lang, tokens=count(len(context.ids), lang),
                window=count(context.window, lang))]
     if context.dropped:
         lines.append(t("chat_notice_dropped", lang, n=context.dropped, window=count(context.window, lang),
                        budget=count(context.budget, lang)))
-    if not any(m["role"] == "system" for m in context.messages):
+    if not any(m["role"] == "system" for m in context.messages) and adds_default_system(model):
         lines.append(t("chat_notice_default_system", lang))
     if temperature == 0:
         lines.append(t("chat_notice_greedy", lang))
