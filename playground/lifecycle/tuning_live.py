@@ -29,6 +29,7 @@ from playground import backends
 from playground.backends import gemma_chat
 from playground.core.paths import ASSETS
 from playground.lifecycle import instruction_tuning as sft
+from playground.lifecycle.reward import dpo_loss
 
 MODEL = "smollm2"
 DPO_ADAPTER = ASSETS / "weights" / "smollm2-dpo-lora"   # scripts/train_dpo_adapter.py
@@ -95,15 +96,6 @@ def sequence_logps(model, examples: list[sft.Example], pad_id: int):
     logp = torch.log_softmax(logits[:, :-1].float(), dim=-1)
     picked = logp.gather(-1, labels.clamp(min=0)[..., None])[..., 0]
     return (picked * (labels != sft.IGNORE)).sum(-1)
-
-
-def dpo_loss(policy_chosen, policy_rejected, ref_chosen, ref_rejected, beta: float):
-    """The DPO loss (mean over the batch) and the implicit rewards beta (log pi - log ref)."""
-    import torch.nn.functional as F
-
-    chosen = beta * (policy_chosen - ref_chosen)
-    rejected = beta * (policy_rejected - ref_rejected)
-    return -F.logsigmoid(chosen - rejected).mean(), chosen, rejected
 
 
 def preferred_share(model, pairs, pad_id: int) -> float:
@@ -178,12 +170,12 @@ def dpo_train(model, pairs, pad_id: int, steps: int, beta: float = 0.1, lr: floa
         logps = sequence_logps(model, [pairs[i][0] for i in pick] + [pairs[i][1] for i in pick], pad_id)
         ref_c = torch.tensor([ref[i][0] for i in pick])
         ref_r = torch.tensor([ref[i][1] for i in pick])
-        loss, chosen, rejected = dpo_loss(logps[: len(pick)], logps[len(pick):], ref_c, ref_r, beta)
+        loss, terms = dpo_loss(logps[: len(pick)], logps[len(pick):], ref_c, ref_r, beta)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
-        yield float(loss.detach()), float((chosen - rejected).mean().detach())
+        yield terms.loss, float(terms.margins.mean())
     model.eval()
 
 
