@@ -145,8 +145,6 @@ def dpo_train(model, pairs, pad_id: int, steps: int, beta: float = 0.1, lr: floa
               max_seconds: float | None = None) -> Iterator[tuple[float, float]]:
     """DPO with the adapter: yields (loss, mean reward margin) per step. The reference
     log-probabilities come from the same network with the adapter off, computed once."""
-    import random
-
     import torch
 
     with torch.inference_mode(), model.disable_adapter():
@@ -155,18 +153,14 @@ def dpo_train(model, pairs, pad_id: int, steps: int, beta: float = 0.1, lr: floa
             sequence_logps(model, [r for _, r in pairs], pad_id))]
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
-    rng, order, start = random.Random(seed), [], time.perf_counter()
+    picks, start = sft.shuffled_batches(len(pairs), batch_size, seed), time.perf_counter()
     model.train()
     for _ in range(steps):
         if stop_event is not None and stop_event.is_set():
             return
         if max_seconds is not None and time.perf_counter() - start > max_seconds:
             return
-        if len(order) < batch_size:
-            more = list(range(len(pairs)))
-            rng.shuffle(more)
-            order += more
-        pick, order = order[:batch_size], order[batch_size:]
+        pick = next(picks)
         logps = sequence_logps(model, [pairs[i][0] for i in pick] + [pairs[i][1] for i in pick], pad_id)
         ref_c = torch.tensor([ref[i][0] for i in pick])
         ref_r = torch.tensor([ref[i][1] for i in pick])
