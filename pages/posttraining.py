@@ -1,6 +1,8 @@
 """The Post-training tab: fine-tuning to classify, a reward model and best-of-n, prompting."""
 from __future__ import annotations
 
+import threading
+
 import gradio as gr
 
 from playground import backends
@@ -11,6 +13,7 @@ from playground.lifecycle import classification as cls
 from playground.lifecycle import classification_figures as figs
 from playground.lifecycle import prompting, reward
 from playground.lifecycle import reward_figures as rfigs
+from playground.lifecycle import tuning_figures, tuning_live
 from pages.common import (I18N, LIGHT, MODEL, TRAINING, URL_TAB_JS, Radio, Slider,
                           acknowledge_frames, app_of, guard)
 
@@ -301,6 +304,97 @@ def _reward(lang):
     lang.change(lambda lang: example(lang), lang, [prompt, candidates], api_visibility="private",
                 queue=False)
 
+# --- instruction tuning and preferences, live (playground/lifecycle/tuning_live.py) ------------
+
+TUNING_KINDS = ("sft", "dpo")
+TUNING_QUESTION_MAX = 300
+TUNING_CSS = """
+.tuning-answers { display: flex; gap: 1rem; flex-wrap: wrap; }
+.tuning-answer { flex: 1 1 280px; border: 1px solid #d1d5db; border-radius: 0.4rem; padding: 0.5rem 0.8rem;
+                 background: #f9fafb; font-size: 1.05rem; }
+.tuning-question { margin: 0.4rem 0; font-size: 1.05rem; }
+.tuning-template { white-space: pre-wrap; background: #f9fafb; border: 1px solid #d1d5db; border-radius: 0.4rem;
+                   padding: 0.5rem; font-size: 1rem; }
+"""
+
+
+@guard
+def tune(kind, question, steps, lr, lang):
+    """`posttraining_tune`: SFT or DPO with LoRA on SmolLM2-135M-Instruct, streamed step by
+    step: the loss figure, the status, and the fixed question's answer before and after."""
+    kind = validate.choice(kind, TUNING_KINDS, t("tuning_kind", lang))
+    question = validate.text(question, TUNING_QUESTION_MAX)
+    steps = validate.integer(steps, t("tuning_steps", lang), 1, tuning_live.MAX_STEPS)
+    lr = validate.number(lr, t("tuning_lr", lang), 1e-5, 1e-2)
+    watch = tuning_live.watch_sft if kind == "sft" else tuning_live.watch_dpo
+    stop = threading.Event()                   # first to the visitor's state, for Stop
+    yield gr.skip(), gr.skip(), gr.skip(), stop
+    for snap in watch(lang, question, steps=steps, lr=lr, stop_event=stop):
+        yield (tuning_figures.loss_figure(snap, kind, lang), tuning_figures.status_text(snap, lang),
+               tuning_figures.answers_html(snap, lang), gr.skip())
+
+
+def stop_tuning(event):
+    """Stop: the visitor's run ends after its current step (its answer after is still shown)."""
+    if event is not None:
+        event.set()
+
+
+@guard
+def use_shipped(question, lang):
+    """`posttraining_dpo_shipped`: the DPO adapter trained by scripts/train_dpo_adapter.py."""
+    question = validate.text(question, TUNING_QUESTION_MAX)
+    snap = tuning_live.shipped_dpo(lang, question)
+    return (tuning_figures.loss_figure(None, "dpo", lang), tuning_figures.status_text(snap, lang),
+            tuning_figures.answers_html(snap, lang))
+
+
+@guard
+def compare(question, lang):
+    """`posttraining_base_vs_instruct`: Gemma 3 base (as text, in the chat template) against the
+    same model with the instruction adapter."""
+    question = validate.text(question, TUNING_QUESTION_MAX)
+    return tuning_figures.comparison_html(tuning_live.base_vs_instruct(question), lang)
+
+
+def _compare(lang):
+    gr.Markdown(I18N("tuning_compare_lesson"))
+    with gr.Row():
+        question = gr.Textbox(value="¿Qué detectan las primeras capas de una red convolucional?",
+                              show_label=False, max_lines=2, scale=4, elem_id="compare-question")
+        button = gr.Button(I18N("tuning_compare_button"), variant="primary", scale=1, elem_id="compare-run")
+    out = gr.HTML(elem_id="compare-out", css_template=TUNING_CSS)
+    gr.on([button.click, question.submit], compare, [question, lang], out,
+          api_name="posttraining_base_vs_instruct", show_progress="minimal", **MODEL)
+
+
+def _tuning(lang):
+    gr.Markdown(I18N("tuning_lesson"))
+    with gr.Row():
+        with gr.Column(scale=1, min_width=300):
+            kind = Radio([(I18N("tuning_kind_sft"), "sft"), (I18N("tuning_kind_dpo"), "dpo")], value="sft",
+                         label=I18N("tuning_kind"), elem_id="tuning-kind")
+            question = gr.Textbox(value="¿Qué es una red recurrente?", label=I18N("tuning_question_label"),
+                                  max_lines=2, elem_id="tuning-question")
+            steps = Slider(1, tuning_live.MAX_STEPS, value=20, step=1, label=I18N("tuning_steps"),
+                           elem_id="tuning-steps")
+            lr = Slider(0.0001, 0.003, value=0.001, step=0.0001, label=I18N("tuning_lr"), elem_id="tuning-lr")
+            with gr.Row():
+                go = gr.Button(I18N("tuning_train"), variant="primary", elem_id="tuning-train")
+                stop = gr.Button(I18N("tuning_stop"), variant="stop", elem_id="tuning-stop")
+            shipped = gr.Button(I18N("tuning_shipped"), elem_id="tuning-shipped")
+        with gr.Column(scale=2):
+            plot = gr.Plot(show_label=False, elem_id="tuning-plot")
+            status = gr.Markdown(elem_id="tuning-status")
+    answers = gr.HTML(elem_id="tuning-answers", css_template=TUNING_CSS)
+    running = gr.State(None)
+    go.click(tune, [kind, question, steps, lr, lang], [plot, status, answers, running],
+             api_name="posttraining_tune", show_progress="minimal", **TRAINING)
+    stop.click(stop_tuning, running, None, queue=False, api_visibility="private")
+    shipped.click(use_shipped, [question, lang], [plot, status, answers], api_name="posttraining_dpo_shipped",
+                  show_progress="minimal", **MODEL)
+
+
 
 # --- prompting, measured ----------------------------------------------------------------------------
 
@@ -383,11 +477,12 @@ def build(lang: gr.Component) -> gr.Tab:
         gr.Markdown(I18N("pt_lesson"))
         with gr.Accordion(I18N("pt_cls_heading"), open=True):
             _classification(tab, lang)
-        # --- INSTRUCTION TUNING (base vs instruct, SFT with LoRA) goes here: the lead's section.
+        with gr.Accordion(I18N("tuning_compare_section"), open=True):
+            _compare(lang)
         with gr.Accordion(I18N("pt_reward_heading"), open=True):
             _reward(lang)
-        # --- DPO (training with LoRA, the reference = the adapter switched off) goes here:
-        #     the lead's section; reward.dpo_loss gives the loss and its terms.
+        with gr.Accordion(I18N("tuning_section"), open=True):
+            _tuning(lang)
         with gr.Accordion(I18N("pt_prompting_heading"), open=True):
             _prompting(tab, lang)
     return tab

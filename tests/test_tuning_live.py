@@ -12,14 +12,6 @@ from playground.lifecycle import instruction_tuning as sft
 from playground.lifecycle import tuning_live as live
 
 
-def test_dpo_loss_is_the_papers_formula_on_a_hand_case():
-    loss, chosen, rejected = live.dpo_loss(torch.tensor([-1.0]), torch.tensor([-2.0]),
-                                           torch.tensor([-1.5]), torch.tensor([-1.5]), beta=0.1)
-    # rewards 0.1 (-1 + 1.5) = 0.05 and 0.1 (-2 + 1.5) = -0.05; loss -log sigmoid(0.1)
-    assert math.isclose(float(chosen), 0.05, abs_tol=1e-7) and math.isclose(float(rejected), -0.05, abs_tol=1e-7)
-    assert math.isclose(float(loss), math.log1p(math.exp(-0.1)), rel_tol=1e-6)
-
-
 def test_sequence_logps_are_transformers_loss_times_answer_tokens():
     lm = backends.get("smollm2")
     pairs = live.preference_pairs(lm, "es", "test")[:2]
@@ -63,3 +55,42 @@ def test_watch_sft_streams_and_ends_with_both_answers():
     stop.set()
     stopped = list(live.watch_sft("en", "What is a recurrent network?", steps=3, stop_event=stop))
     assert len(stopped) == 1 and stopped[0].done and stopped[0].losses == []
+
+
+# --- the Post-training tab's sections ------------------------------------------------------------
+
+def test_api_base_vs_instruct_and_a_short_tuning_run(client):
+    html = client.predict("¿Qué es una capa densa?", "es", api_name="/posttraining_base_vs_instruct")
+    assert "Con el adaptador de instrucciones" in html and "&lt;start_of_turn&gt;model" in html
+    plot, status, answers = client.predict("sft", "What is a recurrent network?", 2, 0.001, "en",
+                                           api_name="/posttraining_tune")
+    assert "Step 2 of 2" in status and "Loss on the held-out questions" in status and "After tuning" in answers
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError):
+        client.predict("ppo", "x", 2, 0.001, "es", api_name="/posttraining_tune")
+
+
+@pytest.mark.skipif(not live.DPO_ADAPTER.exists(), reason="scripts/train_dpo_adapter.py has not run")
+def test_the_shipped_dpo_adapter_prefers_the_visitors_language():
+    snap = live.shipped_dpo("es", "¿Qué es una red recurrente?")
+    before, after = snap.held_out
+    assert after > before and after >= 0.8 and snap.before != snap.after
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_browser_post_training_tuning_journey(page_in, lang):
+    from tests.conftest import screenshot
+
+    page = page_in(lang, tab="posttraining")
+    steps = page.locator("#tuning-steps input[type=number]")
+    steps.fill("3")
+    steps.press("Enter")
+    page.locator("#tuning-train").click()
+    after = "Después de ajustar" if lang == "es" else "After tuning"
+    held = "preguntas reservadas" if lang == "es" else "held-out questions"
+    page.wait_for_function(f"() => document.querySelector('#tuning-status')?.textContent.includes({held!r})",
+                           timeout=120_000)
+    assert after in page.locator("#tuning-answers").inner_text()
+    page.locator("#tuning-plot").scroll_into_view_if_needed()
+    screenshot(page, f"posttraining-tuning-{lang}")

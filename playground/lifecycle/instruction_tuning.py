@@ -106,6 +106,18 @@ def lora_config(r: int = 8, alpha: int = 16, dropout: float = 0.05, targets=TARG
                       task_type="CAUSAL_LM")
 
 
+def shuffled_batches(n: int, batch_size: int, seed: int) -> Iterator[list[int]]:
+    """Endless batches of example indices: each example once per epoch, shuffled each epoch."""
+    rng, order = random.Random(seed), []
+    while True:
+        if len(order) < batch_size:
+            more = list(range(n))
+            rng.shuffle(more)
+            order += more
+        yield order[:batch_size]
+        order = order[batch_size:]
+
+
 @dataclass(frozen=True)
 class Step:
     step: int                   # from 1
@@ -123,7 +135,7 @@ def train(model, examples: list[Example], pad_id: int, steps: int, lr: float = 3
     import torch
 
     torch.manual_seed(seed)
-    order, rng = [], random.Random(seed)
+    picks = shuffled_batches(len(examples), batch_size, seed)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: max(0.0, 1 - s / steps))
@@ -135,12 +147,7 @@ def train(model, examples: list[Example], pad_id: int, steps: int, lr: float = 3
                 return
             if max_seconds is not None and time.perf_counter() - started > max_seconds:
                 return
-            if len(order) < batch_size:
-                more = list(range(len(examples)))
-                rng.shuffle(more)
-                order += more
-            batch = collate([examples[i] for i in order[:batch_size]], pad_id)
-            order = order[batch_size:]
+            batch = collate([examples[i] for i in next(picks)], pad_id)
             start = time.perf_counter()
             logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
             loss = answer_loss(logits, batch["labels"])

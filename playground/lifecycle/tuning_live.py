@@ -29,6 +29,7 @@ from playground import backends
 from playground.backends import gemma_chat
 from playground.core.paths import ASSETS
 from playground.lifecycle import instruction_tuning as sft
+from playground.lifecycle.reward import dpo_loss
 
 MODEL = "smollm2"
 DPO_ADAPTER = ASSETS / "weights" / "smollm2-dpo-lora"   # scripts/train_dpo_adapter.py
@@ -97,15 +98,6 @@ def sequence_logps(model, examples: list[sft.Example], pad_id: int):
     return (picked * (labels != sft.IGNORE)).sum(-1)
 
 
-def dpo_loss(policy_chosen, policy_rejected, ref_chosen, ref_rejected, beta: float):
-    """The DPO loss (mean over the batch) and the implicit rewards beta (log pi - log ref)."""
-    import torch.nn.functional as F
-
-    chosen = beta * (policy_chosen - ref_chosen)
-    rejected = beta * (policy_rejected - ref_rejected)
-    return -F.logsigmoid(chosen - rejected).mean(), chosen, rejected
-
-
 def preferred_share(model, pairs, pad_id: int) -> float:
     """Share of pairs whose chosen answer the model finds likelier than the rejected one."""
     import torch
@@ -153,8 +145,6 @@ def dpo_train(model, pairs, pad_id: int, steps: int, beta: float = 0.1, lr: floa
               max_seconds: float | None = None) -> Iterator[tuple[float, float]]:
     """DPO with the adapter: yields (loss, mean reward margin) per step. The reference
     log-probabilities come from the same network with the adapter off, computed once."""
-    import random
-
     import torch
 
     with torch.inference_mode(), model.disable_adapter():
@@ -163,27 +153,23 @@ def dpo_train(model, pairs, pad_id: int, steps: int, beta: float = 0.1, lr: floa
             sequence_logps(model, [r for _, r in pairs], pad_id))]
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
-    rng, order, start = random.Random(seed), [], time.perf_counter()
+    picks, start = sft.shuffled_batches(len(pairs), batch_size, seed), time.perf_counter()
     model.train()
     for _ in range(steps):
         if stop_event is not None and stop_event.is_set():
             return
         if max_seconds is not None and time.perf_counter() - start > max_seconds:
             return
-        if len(order) < batch_size:
-            more = list(range(len(pairs)))
-            rng.shuffle(more)
-            order += more
-        pick, order = order[:batch_size], order[batch_size:]
+        pick = next(picks)
         logps = sequence_logps(model, [pairs[i][0] for i in pick] + [pairs[i][1] for i in pick], pad_id)
         ref_c = torch.tensor([ref[i][0] for i in pick])
         ref_r = torch.tensor([ref[i][1] for i in pick])
-        loss, chosen, rejected = dpo_loss(logps[: len(pick)], logps[len(pick):], ref_c, ref_r, beta)
+        loss, terms = dpo_loss(logps[: len(pick)], logps[len(pick):], ref_c, ref_r, beta)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
-        yield float(loss.detach()), float((chosen - rejected).mean().detach())
+        yield terms.loss, float(terms.margins.mean())
     model.eval()
 
 
