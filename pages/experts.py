@@ -9,7 +9,7 @@ import gradio as gr
 
 from playground.core import validate
 from playground.lifecycle import corpus, moe, moe_figures as figures
-from pages.common import I18N, TRAINING, Radio, Slider, guard
+from pages.common import I18N, LIGHT, TRAINING, Radio, Slider, guard
 
 TAB_ID = "experts"
 MAX_EXPERTS = 8
@@ -45,6 +45,15 @@ def train(lang_text, n_experts, top_k, balance, steps, lang):
                figures.sentence_html(snap, pieces, lang), figures.status_text(snap, lang), gr.skip())
 
 
+@guard
+def empty(running, lang):
+    """The figures before any run: titled and labelled in the visitor's language (once a run
+    has started, its figures stay)."""
+    if running is not None:
+        return gr.skip(), gr.skip(), gr.skip()
+    return figures.loss_figure(None, lang), figures.load_figure(None, lang), figures.routing_figure(None, lang)
+
+
 def build(lang: gr.Component) -> gr.Tab:
     with gr.Tab(I18N("tab_experts"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
         gr.Markdown(I18N("moe_lesson"))
@@ -71,4 +80,6 @@ def build(lang: gr.Component) -> gr.Tab:
                  [loss, load, routing, sentence, status, running], api_name="experts_train",
                  show_progress="minimal", **TRAINING)
         stop.click(_stop, running, None, queue=False, api_visibility="private")
+        gr.on([tab.select, lang.change], empty, [running, lang], [loss, load, routing], api_visibility="private",
+              show_progress="hidden", **LIGHT)
     return tab

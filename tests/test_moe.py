@@ -75,3 +75,12 @@ def test_api_and_browser_experts(client, page_in, lang):
     page.wait_for_function(f"() => document.querySelector('#moe-status')?.textContent.includes({done!r})",
                            timeout=60_000)
     screenshot(page, f"experts-{lang}")
+
+
+def test_the_figures_before_any_run_are_titled_in_both_languages():
+    from playground.lifecycle import moe_figures
+
+    for lang, word in (("es", "Carga"), ("en", "load")):
+        assert word in moe_figures.load_figure(None, lang).layout.title.text
+        assert moe_figures.loss_figure(None, lang).layout.title.text
+        assert len(moe_figures.routing_figure(None, lang).data[0].y) == len(moe.CLASSES)
