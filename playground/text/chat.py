@@ -26,6 +26,7 @@ A conversation belongs to its visitor: it lives in their gr.Chatbot and is passe
 """
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -286,9 +287,11 @@ def template_html(context: Context, lang: str) -> str:
             f'<pre class="chat-template">{"".join(parts)}</pre>')
 
 
+@functools.lru_cache(maxsize=16)
 def adds_default_system(model: str) -> bool:
     """Does the model's template put in a system prompt of its own when there is none
-    (SmolLM2's and Qwen's ChatML do; Gemma's does not)?"""
+    (SmolLM2's and Qwen's ChatML do; Gemma's does not)? A fact of the template, found once
+    per model: the notice that asks is redrawn on every slider move."""
     lm = backends.get(model)
     return "system" in lm.decode(lm.chat_ids([{"role": "user", "content": "."}]))
 
