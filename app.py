@@ -44,6 +44,30 @@ function nameTabs() {
     }
   }
 }
+// Gradio writes a waiting event's place as "queue: 2/5 |", in English only: put it in the
+// visitor's language, wherever it appears (a run waiting for a training slot, say).
+function nameQueue(node) {
+  const match = /^queue: (\d+)\/(\d*) \|/.exec(node.data || "");
+  if (!match) return;
+  const words = (""" + json.dumps({lang: t("queue_place", lang, place="{place}", size="{size}")
+                                   for lang in LANGS}, ensure_ascii=False) + """)[window.genaiLang || "es"];
+  if (words) node.data = node.data.replace(match[0], words.replace("{place}", match[1]).replace("{size}", match[2] || "?"));
+}
+function watchQueue() {
+  if (window.genaiQueueWatcher) return;
+  window.genaiQueueWatcher = new MutationObserver((records) => {
+    for (const record of records) {
+      if (record.type === "characterData") { nameQueue(record.target); continue; }
+      for (const added of record.addedNodes) {
+        if (added.nodeType === Node.TEXT_NODE) { nameQueue(added); continue; }
+        if (!added.textContent || !added.textContent.includes("queue: ")) continue;
+        const walker = document.createTreeWalker(added, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) nameQueue(node);
+      }
+    }
+  });
+  window.genaiQueueWatcher.observe(document.body, {childList: true, subtree: true, characterData: true});
+}
 function watchTabNames() {
   const bar = document.querySelector("#tabs .tab-wrapper");
   if (!bar || window.genaiTabWatcher) return;
@@ -56,6 +80,7 @@ async function setLocale(lang, reloadIfMissing) {
   window.history.replaceState(null, "", url.toString());
   window.genaiLang = lang;
   watchTabNames();
+  watchQueue();
   nameTabs();
   const core = performance.getEntriesByType("resource").map((e) => e.name)
     .find((name) => /\\/assets\\/core-[\\w-]+\\.js$/.test(name));

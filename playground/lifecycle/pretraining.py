@@ -27,7 +27,7 @@ import torch
 from playground.core import pacing, validate
 from playground.core.errors import UserError
 from playground.core.i18n import t
-from playground.lifecycle import corpus
+from playground.lifecycle import corpus, shared_runs
 from playground.lifecycle.gpt import GPT, GPTConfig
 from playground.text.attention import Analysis, token_label
 
@@ -169,6 +169,7 @@ class Session:
         self.pacer = pacing.Pacer()
         self.ended_by = None
         self.lock = threading.Lock()
+        self.shared_in = None                   # the registry it was shared in (shared_runs)
         self._record()
         self.samples[0] = self.sample()
 
@@ -264,7 +265,9 @@ def prepare(session: Session | None, config: Config, own_text: str | None = None
     if session is not None:
         session.stop(wait=STOP_WAIT)
     if session is None or not session.matches(config):
-        return Session(config, load_corpus(config, own_text))
+        new = Session(config, load_corpus(config, own_text))
+        shared_runs.handover(session, new)      # a class watching this run goes on with the new one
+        return new
     prompt_changed = (config.prompt, config.temperature) != (session.config.prompt,
                                                              session.config.temperature)
     session.set_hyperparameters(config)
