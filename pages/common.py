@@ -22,6 +22,8 @@ I18N = gr.I18n(**by_language())
 LIGHT = {"concurrency_limit": 8, "concurrency_id": "light"}
 MODEL = {"concurrency_limit": 1, "concurrency_id": "model"}
 TRAINING = {"concurrency_limit": 2, "concurrency_id": "training"}
+# A request to the host's inference server: the network waits, not the cores.
+SERVER = {"concurrency_limit": 8, "concurrency_id": "server"}
 # Watching a run someone else shares: an async stream that sleeps between looks, holding no
 # thread and no core, so a whole class can watch at once.
 WATCH = {"concurrency_limit": None, "concurrency_id": "watch"}
