@@ -135,3 +135,14 @@ def test_browser_generation_on_the_server(server, page_in, lang):
     page.locator("#generation-server-raw").get_by_text("logprobs").first.wait_for(timeout=10_000)
     box.scroll_into_view_if_needed()
     screenshot(page, f"generation-server-{lang}")
+
+
+def test_rag_answers_through_the_server_as_the_model_here(server, client):
+    """The RAG tab's answer with the host's server as its model: the same prompt goes out, and
+    (greedy) the same answer comes back as from the app's own SmolLM2."""
+    from tests.test_rag import SEARCH
+
+    question = "What does the KV cache store?"
+    here = client.predict(question, *SEARCH.values(), "smollm2", 16, "en", api_name="/rag_answer")
+    there = client.predict(question, *SEARCH.values(), remote.NAME, 16, "en", api_name="/rag_answer")
+    assert there[1] == here[1] and there[2] == here[2] and "Cites" in there[1]
