@@ -214,6 +214,14 @@ def read_upload(path, lang):
 
 
 @guard
+def compare_empty(compared, lang):
+    """Before any comparison: the figure's axes, titled in the visitor's language."""
+    if compared:
+        return gr.skip()
+    return figs.compare_figure(pretraining.Comparison(), lang)
+
+
+@guard
 def compare(corpus_name, own, tokens, size, lr, steps, seed, lang):
     """Handler of `pretraining_train_compare`: the same run with learned positions and with RoPE."""
     config = _config(corpus_name, own, tokens, size, "learned", lr, steps, 0.8, "", seed, lang)
@@ -430,5 +438,9 @@ def build(lang: gr.Component) -> gr.Tab:
                                       show_progress="minimal", **TRAINING)
         stop_btn.click(None, None, None, cancels=[comparing], api_visibility="private",
                        queue=False)
+        compared = gr.State(False)
+        compare_btn.click(lambda: True, None, compared, queue=False, api_visibility="private")
+        gr.on([tab.select, lang.change], compare_empty, [compared, lang], compare_plot,
+              api_visibility="private", show_progress="hidden", **LIGHT)
         _scaling_section(lang, tab)
     return tab
