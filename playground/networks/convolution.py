@@ -81,8 +81,9 @@ def model(kind: str = "cnn") -> nn.Module:
     from safetensors.torch import load_file
     if not WEIGHTS[kind].exists():
         raise UserError("nt_no_weights", name=WEIGHTS[kind].name)
-    net = build(kind)
-    net.load_state_dict({k: v.float() for k, v in load_file(WEIGHTS[kind]).items()})
+    with torch.inference_mode(False):      # normal tensors, even if first asked inside inference
+        net = build(kind)
+        net.load_state_dict({k: v.float() for k, v in load_file(WEIGHTS[kind]).items()})
     return net.eval()
 
 

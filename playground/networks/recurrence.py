@@ -90,8 +90,9 @@ def model(kind: str) -> nn.Module:
     from safetensors.torch import load_file
     if not WEIGHTS[kind].exists():
         raise UserError("nt_no_weights", name=WEIGHTS[kind].name)
-    net = build(kind)
-    net.load_state_dict(load_file(WEIGHTS[kind]))
+    with torch.inference_mode(False):      # normal tensors: gradient_by_distance needs autograd
+        net = build(kind)
+        net.load_state_dict(load_file(WEIGHTS[kind]))
     return net.eval()
 
 

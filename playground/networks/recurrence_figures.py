@@ -25,7 +25,7 @@ def _token_axis(tokens: list[int]) -> dict:
 def states_figure(states: np.ndarray, tokens: list[int], title: str, units: str) -> go.Figure:
     """Hidden states (T, H) as a heatmap: time (tokens) across, units up."""
     scale = float(np.abs(states).max()) or 1.0
-    data = [{"type": "heatmap", "z": np.round(states.T, 3).tolist(), "x": list(range(len(tokens))),
+    data = [{"type": "heatmap", "z": np.round(states.T.astype(float), 3).tolist(), "x": list(range(len(tokens))),
              "zmin": -scale, "zmax": scale, "colorscale": DIVERGING, "showscale": False,
              "hovertemplate": "t=%{x} · %{y}: %{z}<extra></extra>"}]
     layout = plotstyle.base_layout(title, None, units, height=380)
