@@ -107,7 +107,7 @@ def read(sequence, lang):
     r = rc.read(tokens)
     return (rcf.rnn_states_figure(r["rnn_states"], tokens, lang),
             rcf.transformer_figure(r["transformer_states"], r["attention"], tokens, lang),
-            rcf.probabilities_text(r["rnn_probs"], r["transformer_probs"], tokens, lang))
+            rcf.probabilities_text(r["rnn_probs"], r["transformer_probs"], tokens, lang, r["accuracy"]))
 
 
 @guard
@@ -137,11 +137,8 @@ def build(lang: gr.Component) -> gr.Tab:
         image_state = gr.State(None)
         gr.Markdown(I18N("nt_lesson"))
         gr.Markdown(I18N("nt_family_heading"))
-        with gr.Row():
-            with gr.Column(scale=3):
-                family_plot = gr.Plot(None, elem_id="nt-family", show_label=False)
-            with gr.Column(scale=2):
-                gr.Markdown(I18N("nt_family_table"))
+        family_plot = gr.Plot(None, elem_id="nt-family", show_label=False)
+        gr.Markdown(I18N("nt_family_table"))
 
         gr.Markdown(I18N("nt_cnn_heading"))
         gr.Markdown(I18N("nt_cnn_lesson"))
@@ -152,7 +149,7 @@ def build(lang: gr.Component) -> gr.Tab:
                 variant = Slider(1, VARIANTS, value=1, step=1, label=I18N("nt_example_variant"),
                                  elem_id="nt-variant")
                 sketch = gr.Sketchpad(label=I18N("nt_sketch"), type="numpy", image_mode="L",
-                                      canvas_size=(280, 280), elem_id="nt-sketch",
+                                      canvas_size=(280, 280), elem_id="nt-sketch", layers=False,
                                       brush=gr.Brush(default_size=18, colors=["#000000"],
                                                      color_mode="fixed"))
                 use_drawing = gr.Button(I18N("nt_use_drawing"), variant="primary", elem_id="nt-use-drawing")

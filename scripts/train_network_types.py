@@ -85,7 +85,8 @@ def main(parts: list[str]) -> None:
         metrics["recurrence"] = recurrence.train_and_save()
         metrics["_how_made_recurrence"] = ("scripts/train_network_types.py rnn: recurrence.train_and_save, "
                                            "Adam lr 3e-3, batch 64, 3,000 steps on random digit sequences "
-                                           "of length 10 (say the first digit); accuracy on 1,000 fresh ones")
+                                           "of 2 to 20 digits (say the first digit); accuracy on 1,000 "
+                                           "fresh sequences of each length")
     path.write_text(json.dumps(metrics, indent=1) + "\n", encoding="utf-8")
 
 

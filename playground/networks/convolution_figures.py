@@ -48,7 +48,7 @@ def image_figure(image: np.ndarray, title: str, height: int = 340, boxes=()) -> 
     data = [{"type": "heatmap", "z": _z((np.asarray(image) + 1) / 2), "zmin": 0, "zmax": 1,
              "colorscale": GREY, "showscale": False, "hoverinfo": "skip"}]
     layout = plotstyle.base_layout(title, height=height)
-    layout["margin"] = {"l": 10, "r": 10, "t": 60, "b": 10}
+    layout["margin"] = {"l": 10, "r": 10, "t": 95 if "<br>" in title else 60, "b": 10}
     _image_axes(layout, 1, [([0, 1], [0, 1])])
     layout["shapes"] = [{"type": "rect", "x0": c - 0.5, "x1": c + size - 0.5, "y0": r - 0.5,
                          "y1": r + size - 0.5, "line": {"color": colour, "width": 3}}
@@ -76,8 +76,8 @@ def maps_figure(seen: cv.Seen, lang: str) -> go.Figure:
         notes.append({"text": t(f"nt_layer_{name}", lang, c=c, h=h, w=w), "showarrow": False,
                       "xref": "paper", "yref": "paper", "x": sum(xd) / 2, "y": yd[1] + 0.01,
                       "xanchor": "center", "yanchor": "bottom", "font": {"size": 15}})
-    layout = plotstyle.base_layout(t("nt_maps_title", lang), height=720)
-    layout["margin"] = {"l": 10, "r": 10, "t": 80, "b": 10}
+    layout = plotstyle.base_layout(t("nt_maps_title", lang), height=740)
+    layout["margin"] = {"l": 10, "r": 10, "t": 100, "b": 10}
     layout["annotations"] = notes
     _image_axes(layout, len(domains), domains)
     return plotstyle.figure(data, layout)
@@ -86,13 +86,13 @@ def maps_figure(seen: cv.Seen, lang: str) -> go.Figure:
 def filters_figure(kernels: np.ndarray, biases: np.ndarray, lang: str) -> go.Figure:
     """The first layer's 8 kernels (3x3 numbers), red negative, blue positive."""
     canvas = _grid(kernels, cols=4)
-    text = np.where(np.isnan(canvas), "", np.vectorize(lambda v: f"{v:.2f}")(np.nan_to_num(canvas)))
+    text = np.where(np.isnan(canvas), "", np.vectorize(lambda v: f"{v:.1f}".replace("-0.0", "0.0"))(np.nan_to_num(canvas)))
     scale = float(np.abs(kernels).max())
     data = [{"type": "heatmap", "z": _z(canvas), "zmin": -scale, "zmax": scale,
              "colorscale": DIVERGING, "showscale": False, "text": text.tolist(),
-             "texttemplate": "%{text}", "textfont": {"size": 12}, "hoverinfo": "skip"}]
-    layout = plotstyle.base_layout(t("nt_filters_title", lang), height=380)
-    layout["margin"] = {"l": 10, "r": 10, "t": 70, "b": 10}
+             "texttemplate": "%{text}", "textfont": {"size": 13}, "hoverinfo": "skip"}]
+    layout = plotstyle.base_layout(t("nt_filters_title", lang), height=400)
+    layout["margin"] = {"l": 10, "r": 10, "t": 100, "b": 10}
     _image_axes(layout, 1, [([0, 1], [0, 1])])
     layout["annotations"] = [{"text": f"{i + 1}: b = {biases[i]:.2f}", "x": (i % 4) * 4 + 1,
                               "y": (i // 4) * 4 - 0.75, "showarrow": False, "font": {"size": 13},
@@ -125,8 +125,8 @@ def patches_figure(layer: str, rows: list[tuple[int, np.ndarray, np.ndarray]], l
              "showscale": False, "hoverinfo": "skip"}]
     step = size + max(1, size // 4)
     layout = plotstyle.base_layout(t("nt_patches_title", lang, layer=t(f"nt_layer_name_{layer}", lang),
-                                     size=size), height=110 + 80 * len(rows))
-    layout["margin"] = {"l": 130, "r": 10, "t": 80, "b": 10}
+                                     size=size), height=130 + 80 * len(rows))
+    layout["margin"] = {"l": 110, "r": 10, "t": 100, "b": 10}
     layout["xaxis"] = {**HIDDEN, "constrain": "domain"}
     layout["yaxis"] = {"autorange": "reversed", "scaleanchor": "x", "constrain": "domain",
                        "showgrid": False, "zeroline": False, "tickmode": "array",
@@ -161,8 +161,8 @@ def step_text(step: cv.Step, lang: str) -> str:
 def step_figure(image: np.ndarray, step: cv.Step, lang: str) -> go.Figure:
     """The image with the 3x3 patch (red) and the 2x2 pooling block (orange) drawn on it."""
     r0, c0 = step.pool_origin
-    return image_figure(image, t("nt_step_image_title", lang), height=360,
-                        boxes=[(r0, c0, 2, "#ff7f0e"), (step.row - 1, step.col - 1, 3, "#d62728")])
+    return image_figure(image, t("nt_step_image_title", lang), height=390,
+                        boxes=[(step.row - 1, step.col - 1, 3, "#d62728"), (r0, c0, 2, "#ff7f0e")])
 
 
 def shift_figure(curves: dict, chosen: int, lang: str) -> go.Figure:

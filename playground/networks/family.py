@@ -62,11 +62,11 @@ def drawings() -> dict[str, tuple[list, list, list]]:
 def figure(lang: str) -> go.Figure:
     """Six small panels, one per kind, titled with its name and parameter count."""
     counts = {k: sum(p.numel() for p in m.parameters()) for k, m in modules().items()}
-    data, notes, layout = [], [], plotstyle.base_layout(t("nt_family_title", lang), height=520)
+    data, notes, layout = [], [], plotstyle.base_layout(t("nt_family_title", lang), height=480)
     for i, (kind, (nodes, edges, accent)) in enumerate(drawings().items()):
         r, c = divmod(i, 3)
         ax = "" if i == 0 else str(i + 1)
-        xd, yd = [c / 3 + 0.02, (c + 1) / 3 - 0.02], [0.0, 0.38] if r else [0.5, 0.88]
+        xd, yd = [c / 3 + 0.06, (c + 1) / 3 - 0.06], [0.0, 0.36] if r else [0.5, 0.86]
         layout[f"xaxis{ax}"] = {"domain": xd, "range": [-0.05, 1.05], "visible": False}
         layout[f"yaxis{ax}"] = {"domain": yd, "range": [-0.05, 1.05], "visible": False}
         for group, colour, width in ((edges, EDGE, 1.5), (accent, ACCENT, 3)):

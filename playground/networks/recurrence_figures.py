@@ -28,7 +28,8 @@ def states_figure(states: np.ndarray, tokens: list[int], title: str, units: str)
     data = [{"type": "heatmap", "z": np.round(states.T.astype(float), 3).tolist(), "x": list(range(len(tokens))),
              "zmin": -scale, "zmax": scale, "colorscale": DIVERGING, "showscale": False,
              "hovertemplate": "t=%{x} · %{y}: %{z}<extra></extra>"}]
-    layout = plotstyle.base_layout(title, None, units, height=380)
+    layout = plotstyle.base_layout(title, None, units, height=400)
+    layout["margin"]["t"] = 100
     layout["xaxis"].update(_token_axis(tokens))
     layout["yaxis"].update({"showgrid": False})
     return plotstyle.figure(data, layout)
@@ -56,7 +57,7 @@ def transformer_figure(states: np.ndarray, attention: np.ndarray, tokens: list[i
     fig.add_trace({"type": "bar", "x": list(range(len(tokens))), "y": (weights * 8).tolist(),
                    "base": [d + 0.5] * len(tokens), "marker": {"color": COLORS["transformer"]},
                    "hovertemplate": "%{customdata:.2f}<extra></extra>", "customdata": weights.tolist(),
-                   "name": t("nt_attention_last", lang), "showlegend": True})
+                   "name": t("nt_attention_last", lang), "showlegend": False})
     fig.layout.yaxis.range = [-0.5, d + 9]
     fig.layout.xaxis.title = {"text": t("nt_transformer_time_axis", lang)}
     fig.layout.height = 420
@@ -72,9 +73,10 @@ def timing_figure(timings: dict, lang: str) -> go.Figure:
     layout = plotstyle.base_layout(t("nt_timing_title", lang), t("nt_length_axis", lang),
                                    t("nt_ms_axis", lang), height=420)
     layout["xaxis"].update({"type": "log", "tickvals": timings["length"].tolist()})
-    layout["yaxis"].update({"type": "log"})
-    layout["legend"].update({"y": 1.02, "x": 0, "xanchor": "left"})
-    layout["margin"]["t"] = 110
+    layout["yaxis"].update({"type": "log", "dtick": 1})
+    layout["legend"] = {"orientation": "v", "x": 0.02, "y": 0.98, "xanchor": "left", "yanchor": "top",
+                        "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 14}}
+    layout["margin"]["t"] = 100
     return plotstyle.figure(data, layout)
 
 
@@ -87,18 +89,24 @@ def gradient_figure(rnn: np.ndarray, transformer: np.ndarray, lang: str) -> go.F
             for kind, g in (("rnn", rnn), ("transformer", transformer))]
     layout = plotstyle.base_layout(t("nt_gradient_title", lang), t("nt_distance_axis", lang),
                                    t("nt_gradient_axis", lang), height=420)
-    layout["yaxis"].update({"type": "log", "exponentformat": "power"})
-    layout["legend"].update({"y": 1.02, "x": 0, "xanchor": "left"})
-    layout["margin"]["t"] = 110
+    layout["yaxis"].update({"type": "log", "exponentformat": "power", "dtick": 3})
+    layout["legend"] = {"orientation": "h", "x": 0.98, "y": 0.6, "xanchor": "right", "yanchor": "middle",
+                        "bgcolor": "rgba(255,255,255,0.85)"}
+    layout["margin"]["t"] = 100
     return plotstyle.figure(data, layout)
 
 
-def probabilities_text(probs_rnn: np.ndarray, probs_tr: np.ndarray, tokens: list[int], lang: str) -> str:
-    """What each model answers (the task: say the first digit)."""
+def probabilities_text(probs_rnn: np.ndarray, probs_tr: np.ndarray, tokens: list[int], lang: str,
+                       accuracy: dict | None = None) -> str:
+    """What each model answers (the task: say the first digit), and how often each is right
+    on sequences of this length."""
     lines = [t("nt_task", lang, first=tokens[0], n=len(tokens))]
     for kind, p in (("rnn", probs_rnn), ("transformer", probs_tr)):
         guess = int(np.argmax(p))
         mark = "✅" if guess == tokens[0] else "❌"
         lines.append(t("nt_answer", lang, model=t(f"nt_model_{kind}", lang), guess=guess,
                        p=f"{100 * p[guess]:.0f}", mark=mark))
+    if accuracy:
+        lines.append(t("nt_accuracy_line", lang, n=len(tokens), rnn=f"{100 * accuracy['rnn']:.0f}",
+                       transformer=f"{100 * accuracy['transformer']:.0f}"))
     return "\n\n".join(lines)
