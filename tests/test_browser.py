@@ -214,7 +214,7 @@ def test_network_types_journey_cnn_step_shift_rnn_measure(page_in, lang):
     models and measure them; every text in the visitor's language."""
     from playground.images.fashion import class_names
     page = page_in(lang, tab="network_types")
-    expect(page.locator("#nt-maps")).to_contain_text(t("nt_maps_title", lang), timeout=60_000)
+    expect(page.locator("#nt-maps")).to_contain_text(t("nt_maps_title", lang).split("<br>")[0], timeout=60_000)
     expect(page.locator("#nt-family")).to_contain_text(t("nt_family_title", lang), timeout=30_000)
     boot = class_names(lang)[9]
     page.locator("#nt-class input").click()
@@ -233,7 +233,8 @@ def test_network_types_journey_cnn_step_shift_rnn_measure(page_in, lang):
     expect(page.locator("#nt-answers")).to_contain_text(t("nt_task", lang, first=5, n=5).replace("**", ""),
                                                         timeout=30_000)
     page.locator("#nt-measure").click()
-    expect(page.locator("#nt-timing")).to_contain_text(t("nt_timing_title", lang), timeout=120_000)
+    expect(page.locator("#nt-timing")).to_contain_text(t("nt_timing_title", lang).split("<br>")[0],
+                                                       timeout=120_000)
     expect(page.locator("#nt-gradient")).to_contain_text(t("nt_distance_axis", lang), timeout=30_000)
     page.wait_for_timeout(1500)
     screenshot(page, f"network-types-{lang}")
@@ -247,7 +248,8 @@ def test_network_types_drawing_on_the_sketchpad_changes_the_prediction(page_in, 
     before = page.locator("#nt-probs").inner_text()
     sketch = page.locator("#nt-sketch")
     sketch.scroll_into_view_if_needed()
-    sketch.get_by_role("button", name="Brush").click()         # Gradio's own tool, in English
+    # Gradio's own brush tool (its label follows the page's language); drawing starts with it
+    sketch.locator("button[aria-label='Brush'], button[aria-label='Pincel']").first.click()
     canvas = sketch.locator("canvas").first
     box = canvas.bounding_box()
     assert box and box["width"] > 50

@@ -90,3 +90,14 @@ def test_network_types_rnn(client):
 def test_network_types_measure(client):
     timing, gradient = client.predict("en", api_name="/network_types_measure")
     assert "milliseconds" in str(timing) and "distance" in str(gradient)
+
+
+def test_network_types_events_survive_bad_input(client, app_url):
+    """tests/test_bad_input.py's sweep, on this tab's events only (the full sweep covers all)."""
+    from tests.test_bad_input import default_args, endpoints, sweep
+    failures = []
+    for name, spec in endpoints(client).items():
+        if name.startswith("/network_types"):
+            params = spec["parameters"]
+            failures += sweep(app_url, name, params, default_args(params), slow=False)
+    assert not failures, "\n".join(map(str, failures))
