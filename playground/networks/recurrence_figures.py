@@ -59,6 +59,7 @@ def transformer_figure(states: np.ndarray, attention: np.ndarray, tokens: list[i
                    "hovertemplate": "%{customdata:.2f}<extra></extra>", "customdata": weights.tolist(),
                    "name": t("nt_attention_last", lang), "showlegend": False})
     fig.layout.yaxis.range = [-0.5, d + 9]
+    fig.layout.yaxis.tickvals = list(range(0, d, 10))              # the bars on top have no unit
     fig.layout.xaxis.title = {"text": t("nt_transformer_time_axis", lang)}
     fig.layout.height = 420
     return fig
