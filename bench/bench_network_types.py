@@ -64,7 +64,7 @@ def main() -> None:
     timings = rc.timings()
     print(f"   {'length':>6} {'RNN Python loop':>16} {'torch.nn.RNN':>13} {'transformer':>12}"
           f" {'loop / transformer':>19}")
-    for i, n in enumerate(timings["length"]):
+    for i, n in enumerate(timings["length"].astype(int)):
         print(f"   {n:>6} {timings['rnn_loop'][i]:>16.3f} {timings['rnn_torch'][i]:>13.3f}"
               f" {timings['transformer'][i]:>12.3f} {timings['rnn_loop'][i] / timings['transformer'][i]:>19.2f}")
 
