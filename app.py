@@ -13,12 +13,12 @@ import os
 import gradio as gr
 
 from pages import (attention, chat, diffusion, embeddings, experts, gan, generation, hardware, models,
-                   neuron, posttraining, pretraining, rag, tokens, training, transformer, vae)
+                   network_types, neuron, posttraining, pretraining, rag, tokens, training, transformer, vae)
 from pages.common import I18N, LANGUAGE_SETTLED_JS, PAGE_JS, follow_page_language
 from playground.core.i18n import LANGS, t
 
 # In the course's order; the Models panel last.
-PAGES = [neuron, training, tokens, embeddings, attention, transformer, generation, chat,
+PAGES = [neuron, training, network_types, tokens, embeddings, attention, transformer, generation, chat,
          gan, vae, diffusion, pretraining, posttraining, rag, experts, hardware, models]
 TAB_IDS = [page.TAB_ID for page in PAGES]
 
