@@ -146,9 +146,13 @@ def test_browser_temperature_redraws_in_the_page(page_in, lang):
     page.wait_for_function("() => document.querySelector('#generation-bars')?.dataset.drawn",
                            timeout=60_000)
     assert t("generation_bars_title", lang, T="0.8") in page.locator(title).text_content()
+    entropy_before = page.locator("#generation-entropy .gtitle").text_content()
     shown = page.evaluate(MOVE, ["#generation-temperature", 1.45, title])
     assert t("generation_bars_title", lang, T="1.45") in shown
     assert t("generation_bar_sampled", lang, T="1.45") in page.locator("#generation-bars").inner_text()
+    # the entropy curve's marker follows in the next frame
+    page.wait_for_function("(before) => document.querySelector('#generation-entropy .gtitle')"
+                           ".textContent !== before", arg=entropy_before, timeout=10_000)
     entropy = page.locator("#generation-entropy .gtitle").text_content()
     # top-k to 1 in the page: every bar but the first is cut, in the visitor's language
     page.evaluate(MOVE, ["#generation-top-k", 1, title])
