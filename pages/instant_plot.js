@@ -119,6 +119,71 @@
             {data: [entropy.data[0], now, after], layout: entropyLayout}];
   }
 
+
+  // --- the neuron: playground/networks/neuron.py's forward, curve_figure and plane_figure ---
+  // erf to 1.5e-7 (Abramowitz and Stegun 7.1.26), for the exact GELU z * Phi(z)
+  function erf(x) {
+    const s = Math.sign(x), a = Math.abs(x), u = 1 / (1 + 0.3275911 * a);
+    const poly = u * (0.254829592 + u * (-0.284496736 + u * (1.421413741 + u * (-1.453152027 + u * 1.061405429))));
+    return s * (1 - poly * Math.exp(-a * a));
+  }
+  function activation(name, slope) {
+    return {
+      relu: (z) => Math.max(z, 0),
+      sigmoid: (z) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z))),
+      tanh: Math.tanh,
+      linear: (z) => z,
+      step: (z) => (z >= 0 ? 1 : 0),
+      leaky_relu: (z) => (z >= 0 ? z : slope * z),
+      gelu: (z) => 0.5 * z * (1 + erf(z / Math.SQRT2)),
+    }[name];
+  }
+
+  function neuronForward(P, v) {
+    const n = v.n, limit = P.limits.value;
+    if (!(Number.isInteger(n) && n >= 1 && n <= 3) || !P.activations.includes(v.activation)) return null;
+    const xs = [], ws = [];
+    for (let i = 1; i <= n; i++) { xs.push(v["x" + i]); ws.push(v["w" + i]); }
+    if (![...xs, ...ws, v.b].every((u) => Number.isFinite(u) && Math.abs(u) <= limit)) return null;
+    const f = activation(v.activation, P.leaky_slope);
+    const products = xs.map((x, i) => x * ws[i]);
+    const z = products.reduce((s, p) => s + p, 0) + v.b;
+    return {inputs: xs, weights: ws, bias: v.b, products, weighted_sum: z, output: f(z), f};
+  }
+
+  function neuronFigures(P, v) {
+    const r = neuronForward(P, v);
+    if (!r) return null;
+    const [curve, plane] = P.figures, text = P.text, act = text.act[v.activation];
+    const z = r.weighted_sum, y = r.output, f = r.f;
+    // the curve, the point inside the view
+    const half = Math.max(6, Math.abs(z) * 1.2), m = P.curve_points;
+    const zs = Array.from({length: m}, (_, i) => -half + (2 * half) * i / (m - 1));
+    const curveData = [
+      Object.assign({}, curve.data[0], {x: zs, y: zs.map(f), name: act}),
+      Object.assign({}, curve.data[1], {x: [z, z, -half], y: [0, y, y]}),
+      Object.assign({}, curve.data[2], {x: [z], y: [y], text: [`(${fmt(z, 2)}, ${fmt(y, 4)})`]}),
+    ];
+    const curveLayout = Object.assign({}, curve.layout, {title: Object.assign({}, curve.layout.title, {
+      text: text.curve_title.replace("{act}", act).replace("{z}", fmt(z, 4)).replace("{y}", fmt(y, 4))})});
+    // the plane: a two-input neuron (the first two weights and inputs, 0 if absent)
+    const [w1, w2] = [r.weights[0] || 0, r.weights[1] || 0], [x1, x2] = [r.inputs[0] || 0, r.inputs[1] || 0];
+    const E = P.extent, g = P.grid, grid = Array.from({length: g}, (_, i) => -E + (2 * E / (g - 1)) * i);
+    let low = Infinity;
+    const Z = grid.map((yy) => grid.map((xx) => { const o = f(w1 * xx + w2 * yy + r.bias); low = Math.min(low, o); return o; }));
+    const heat = Object.assign({}, plane.data[0], {z: Z});
+    if (low < 0) heat.zmid = 0; else delete heat.zmid;
+    const planeData = [heat];
+    const planeLayout = Object.assign({}, plane.layout, {annotations: []});
+    let line = null;
+    if (Math.abs(w2) > 1e-12) line = [[-E, E], [-E, E].map((a) => -(w1 * a + r.bias) / w2)];
+    else if (Math.abs(w1) > 1e-12) line = [[-r.bias / w1, -r.bias / w1], [-E, E]];
+    if (line) planeData.push(Object.assign({}, plane.data[1], {x: line[0], y: line[1]}));
+    else planeLayout.annotations = [{x: 0, y: 0, text: text.no_line, showarrow: false, bgcolor: "white"}];
+    if (Math.abs(x1) <= E && Math.abs(x2) <= E) planeData.push(Object.assign({}, plane.data[2], {x: [x1], y: [x2]}));
+    return [{data: curveData, layout: curveLayout}, {data: planeData, layout: planeLayout}];
+  }
+
   const KINDS = {
     next_token: {
       prepare(P) {
@@ -128,6 +193,7 @@
       },
       figures: nextTokenFigures,
     },
+    neuron: {prepare() {}, figures: neuronFigures},
   };
 
   const CONFIG = {responsive: true, displaylogo: false};
@@ -139,6 +205,8 @@
     const box = document.getElementById(id);
     if (!box) return NaN;
     const moved = event && box.contains(event.target) && event.target.tagName === "INPUT";
+    if (box.querySelector("input[type=radio]"))       // a radio: the checked choice
+      return (moved && event.target.checked ? event.target : box.querySelector("input:checked"))?.value;
     const input = moved ? event.target : box.querySelector("input[type=range]") || box.querySelector("input");
     return input && input.value !== "" ? Number(input.value) : NaN;
   }
@@ -227,6 +295,14 @@
   }
   if (typeof document !== "undefined") document.addEventListener("input", onInput, true);
 
-  root.genaiInstant = {mount, nextToken, nextTokenFigures, fmt, decode, KINDS};
+  // Redraw every figure from the sliders as they are now (after the server moved some).
+  function redrawAll() {
+    for (const state of Array.from(mounted)) {
+      if (!state.element.isConnected) mounted.delete(state); else draw(state, null);
+    }
+  }
+
+  root.genaiInstant = {mount, redrawAll, nextToken, nextTokenFigures, neuronForward, neuronFigures,
+                       fmt, decode, KINDS};
   if (typeof module !== "undefined") module.exports = root.genaiInstant;
 })();

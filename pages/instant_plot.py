@@ -33,9 +33,9 @@ def enabled() -> bool:
     return os.environ.get("GENAI_INSTANT", "1") != "0"
 
 
-def instant_plot(elem_id: str, min_height: int = 400) -> gr.HTML:
+def instant_plot(elem_id: str, min_height: int = 400, value: str = "") -> gr.HTML:
     """The component: its figures appear once a payload (`payload_json`) reaches it."""
-    return gr.HTML("", html_template='<div class="genai-instant"></div>', js_on_load=SCRIPT + MOUNT,
+    return gr.HTML(value, html_template='<div class="genai-instant"></div>', js_on_load=SCRIPT + MOUNT,
                    elem_id=elem_id, min_height=min_height, padding=False)
 
 
