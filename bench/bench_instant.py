@@ -36,6 +36,7 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
 SLIDERS = [
     ("temperature", "generation", "#generation-bars .gtitle", "#generation-temperature",
      "#generation-bars"),
+    ("neuron bias", "neuron", "#neuron-curve .gtitle", "#neuron-b", "#neuron-curve"),
 ]
 
 # Arms the measurement: resolves window.genaiBench with ms from the key's event to the frame

@@ -277,7 +277,9 @@
         state.divs[i] = div;
       });
       state.divs.length = ids.length;
-      draw(state, null);
+      // the sliders may mount after this component: try again until they are there
+      const attempt = (left) => { if (!draw(state, null) && left > 0) setTimeout(() => attempt(left - 1), 200); };
+      attempt(50);
     };
     if (watch) watch("value", load);
     load();

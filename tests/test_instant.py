@@ -167,3 +167,84 @@ def test_browser_temperature_redraws_in_the_page(page_in, lang):
         timeout=30_000)
     assert "1.45" in page.locator("#generation-summary").text_content()
     screenshot(page, f"instant_generation_{lang}")
+
+
+# --- the neuron -----------------------------------------------------------------------------
+
+NEURONS = [(1, [3, 0, 0], [2, 0, 0], 1, "relu"), (2, [1, 1, 0], [1, 1, 0], -1.5, "step"),
+           (3, [1, -2, 0.5], [0.8, 0.3, -1.2], 0.2, "sigmoid"), (1, [3, 0, 0], [-2, 0, 0], 1, "relu"),
+           (2, [7.5, -9, 0], [0, 0, 0], -3.3, "tanh"), (2, [-1, 4, 0], [2.5, 0, 0], 0.7, "gelu"),
+           (3, [9.9, 9.9, 9.9], [9.9, 9.9, 9.9], 10, "leaky_relu"), (2, [0.3, -0.1, 0], [-4, 6, 0], -2, "linear")]
+
+
+def _values(n, xs, ws, b, act) -> dict:
+    return {"n": n, "b": b, "activation": act, **{f"x{i + 1}": x for i, x in enumerate(xs)},
+            **{f"w{i + 1}": w for i, w in enumerate(ws)}}
+
+
+def _decoded(array):
+    import base64
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), "<f4").astype(float)
+    return np.asarray(array, dtype=float)
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_page_neuron_equals_python(lang):
+    """The page's curve and plane equal neuron.curve_figure and plane_figure (numpy, scipy's erf)."""
+    from pages.neuron import INSTANT_CONTROLS, INSTANT_IDS, LIMIT
+    from playground.networks import neuron, neuron_instant
+
+    payload = json.loads(payload_json(neuron_instant.payload(lang), INSTANT_IDS, INSTANT_CONTROLS,
+                                      value=LIMIT))
+    out = run_js("console.log(JSON.stringify(data.cases.map((v) => g.neuronFigures(data.P, v))));",
+                 {"P": payload, "cases": [_values(*case) for case in NEURONS]})
+    for (n, xs, ws, b, act), (curve, plane) in zip(NEURONS, out):
+        result = neuron.forward(xs[:n], ws[:n], b, act)
+        ref_curve, ref_plane = neuron.curve_figure(result, lang), neuron.plane_figure(result, lang)
+        assert curve["layout"]["title"]["text"] == ref_curve.layout.title.text
+        for page_trace, ref_trace in zip(curve["data"], ref_curve.data):
+            assert np.allclose(page_trace["x"], _decoded(ref_trace.x), atol=1e-9)
+            assert np.allclose(page_trace["y"], _decoded(ref_trace.y), atol=1e-6)
+        assert curve["data"][0]["name"] == ref_curve.data[0].name
+        assert curve["data"][2]["text"] == list(ref_curve.data[2].text)
+        assert len(plane["data"]) == len(ref_plane.data)
+        z = np.array(plane["data"][0]["z"])
+        assert np.allclose(z, _decoded(ref_plane.data[0].z).reshape(z.shape), atol=1e-5)
+        assert plane["data"][0].get("zmid") == ref_plane.data[0].zmid
+        for page_trace, ref_trace in zip(plane["data"][1:], ref_plane.data[1:]):
+            assert page_trace["name"] == ref_trace.name
+            assert np.allclose(page_trace["x"], _decoded(ref_trace.x))
+            assert np.allclose(page_trace["y"], _decoded(ref_trace.y))
+        texts = [a["text"] for a in plane["layout"].get("annotations", [])]
+        assert texts == [a.text for a in ref_plane.layout.annotations]
+
+
+def test_page_neuron_leaves_bad_values_to_the_server():
+    from pages.neuron import INSTANT_CONTROLS, INSTANT_IDS, LIMIT
+    from playground.networks import neuron_instant
+
+    payload = json.loads(payload_json(neuron_instant.payload("en"), INSTANT_IDS, INSTANT_CONTROLS,
+                                      value=LIMIT))
+    bad = [_values(1, [11, 0, 0], [1, 0, 0], 0, "relu"), _values(0, [1, 0, 0], [1, 0, 0], 0, "relu"),
+           _values(1, [1, 0, 0], [1, 0, 0], 0, "softmax"), _values(2, [1, None, 0], [1, 1, 0], 0, "relu")]
+    out = run_js("console.log(JSON.stringify(data.cases.map((v) => g.neuronFigures(data.P, v))));",
+                 {"P": payload, "cases": bad})
+    assert out == [None] * 4
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_browser_neuron_redraws_in_the_page(page_in, lang):
+    page = page_in(lang, tab="neuron")
+    title = "#neuron-curve .gtitle"
+    page.wait_for_function("() => document.querySelector('#neuron-curve')?.dataset.drawn",
+                           timeout=60_000)
+    page.wait_for_function(f"() => document.querySelector('{title}')?.textContent.includes("
+                           f"{t('act_relu', lang)!r})", timeout=30_000)
+    shown = page.evaluate(MOVE, ["#neuron-b", 2.5, title])       # z = 3 * 2 + 2.5
+    assert t("neuron_curve_title", lang, act=t("act_relu", lang), z="8.5", y="8.5") == shown
+    assert t("neuron_plane_title", lang) in page.locator("#neuron-plane").inner_text()
+    # the server's steps, once they arrive, say the same sum
+    page.wait_for_function("() => document.querySelector('#neuron-steps')?.textContent.includes('8.5')",
+                           timeout=30_000)
+    screenshot(page, f"instant_neuron_{lang}")
