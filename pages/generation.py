@@ -18,7 +18,8 @@ from playground.core.i18n import t
 from playground.text import generation, generation_figures as figures, generation_instant
 from playground.text.generation import Steps
 from pages.common import I18N, LIGHT, MODEL, Number, Radio, Slider, guard
-from pages.instant_plot import enabled as instant_enabled, instant_plot, payload_json
+from pages.instant_plot import (AFTER_PAINT_JS, enabled as instant_enabled, instant_plot,
+                                payload_json)
 
 TAB_ID = "generation"
 
@@ -368,7 +369,8 @@ def build(lang: gr.Component) -> gr.Tab:
         # A slider redraws from the scores in the visitor's state: no forward pass.
         gr.on([c.change for c in settings], redraw, shown,
               [bars, entropy, summary, pick, numbers], api_name="next_token_redraw",
-              trigger_mode="always_last", show_progress="hidden", **LIGHT)
+              trigger_mode="always_last", show_progress="hidden",
+              js=AFTER_PAINT_JS if instant else None, **LIGHT)
         lang.change(redraw_if_shown, [*settings, steps, lang], view[1:], api_visibility="private",
                     show_progress="hidden", **LIGHT)
         if instant:

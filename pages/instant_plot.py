@@ -28,6 +28,13 @@ PLOTLY_CHUNK = next((p.name for p in sorted(ASSETS.glob("PlotlyPlot-*.js"))), ""
 MOUNT = "\nwindow.genaiInstant.mount(element, props, watch);\n"
 
 
+# The server's own answer to a slider the page has already redrawn (the text around the plot)
+# is asked for once the page has painted: on the same two cores, the server computing at once
+# would delay that paint. An event's `js`: wait for the frame after the next one, then send.
+AFTER_PAINT_JS = ("(...inputs) => new Promise((r) => requestAnimationFrame(() => "
+                  "requestAnimationFrame(() => r(inputs))))")
+
+
 def enabled() -> bool:
     """Redraw in the page (the default), or leave it to the server (GENAI_INSTANT=0)."""
     return os.environ.get("GENAI_INSTANT", "1") != "0"

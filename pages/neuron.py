@@ -6,7 +6,8 @@ import gradio as gr
 from playground.networks import neuron, neuron_instant
 from playground.core import validate
 from pages.common import I18N, LIGHT, Radio, Slider, guard
-from pages.instant_plot import enabled as instant_enabled, instant_plot, payload_json
+from pages.instant_plot import (AFTER_PAINT_JS, enabled as instant_enabled, instant_plot,
+                                payload_json)
 
 TAB_ID = "neuron"
 LIMIT = 10.0  # sliders span [-LIMIT, LIMIT]; the API accepts the same range
@@ -98,7 +99,8 @@ def build(lang: gr.Component) -> gr.Tab:
         n_inputs.change(show_inputs, n_inputs, pairs, queue=False, api_visibility="private")
         answered = gr.on([c.change for c in controls] + [lang.change], compute, [*controls, lang],
                          [steps, curve, plane, numbers], api_name="neuron",
-                         trigger_mode="always_last", show_progress="hidden", **LIGHT)
+                         trigger_mode="always_last", show_progress="hidden",
+                         js=AFTER_PAINT_JS if instant else None, **LIGHT)
         if instant:
             lang.change(instant_figures, lang, instant, queue=False, api_visibility="private",
                         show_progress="hidden")
