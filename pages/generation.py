@@ -17,9 +17,11 @@ from playground.core import validate
 from playground.core.i18n import t
 from playground.backends import remote
 from playground.core.errors import UserError
-from playground.text import generation, generation_figures as figures, server_generation
+from playground.text import generation, generation_figures as figures, generation_instant, server_generation
 from playground.text.generation import Steps
 from pages.common import I18N, LIGHT, MODEL, SERVER, Number, Radio, Slider, guard
+from pages.instant_plot import (AFTER_PAINT_JS, enabled as instant_enabled, instant_plot,
+                                payload_json)
 
 TAB_ID = "generation"
 
@@ -116,6 +118,28 @@ def redraw_if_shown(temperature, top_k, top_p, steps, lang):
     if not isinstance(steps, Steps) or steps.scores is None:
         return [gr.skip()] * 7
     return _full_view(steps, _settings(temperature, top_k, top_p, lang), lang)
+
+
+# The bars and the entropy curve redrawn in the page (pages/instant_plot.py): its divs, and the
+# sliders it follows.
+INSTANT_IDS = ["generation-bars", "generation-entropy"]
+INSTANT_SLIDERS = {"temperature": "generation-temperature", "top_k": "generation-top-k",
+                   "top_p": "generation-top-p"}
+
+
+@guard
+def instant_numbers(steps, temperature, top_k, top_p, lang):
+    """The page's copy of the visitor's scores and figures, after each run of the model and on
+    a language switch: the sliders then redraw in the page (nothing before a first run)."""
+    if not isinstance(steps, Steps) or steps.scores is None:
+        return gr.skip()
+    try:
+        settings = _settings(temperature, top_k, top_p, lang)
+    except Exception:          # noqa: BLE001 - next_token_redraw tells the visitor
+        settings = (0.8, 50, 0.95)
+    return payload_json(generation_instant.payload(steps.scores, *settings, lang), INSTANT_IDS,
+                        INSTANT_SLIDERS, temperature=generation.TEMPERATURE_MAX,
+                        top_k=generation.TOP_K_MAX)
 
 
 @guard
@@ -371,8 +395,14 @@ def build(lang: gr.Component) -> gr.Tab:
                                  info=I18N("generation_seed_info"), elem_id="generation-seed")
                 summary = gr.Markdown(I18N("generation_waiting"), elem_id="generation-summary")
             with gr.Column(scale=3):
-                bars = gr.Plot(elem_id="generation-bars", show_label=False)
-                entropy = gr.Plot(elem_id="generation-entropy", show_label=False)
+                # In the page (the default): the sliders redraw there; the gr.Plots, hidden,
+                # keep the api_names' outputs.
+                instant = instant_plot("generation-instant") if instant_enabled() else None
+                hidden = "-server" if instant else ""
+                bars = gr.Plot(elem_id=f"generation-bars{hidden}", show_label=False,
+                               visible=instant is None)
+                entropy = gr.Plot(elem_id=f"generation-entropy{hidden}", show_label=False,
+                                  visible=instant is None)
 
         gr.Markdown(I18N("generation_steps_heading"))
         chips = gr.HTML(elem_id="generation-chips", css_template=figures.CSS)
@@ -432,9 +462,13 @@ def build(lang: gr.Component) -> gr.Tab:
         # A slider redraws from the scores in the visitor's state: no forward pass.
         gr.on([c.change for c in settings], redraw, shown,
               [bars, entropy, summary, pick, numbers], api_name="next_token_redraw",
-              trigger_mode="always_last", show_progress="hidden", **LIGHT)
+              trigger_mode="always_last", show_progress="hidden",
+              js=AFTER_PAINT_JS if instant else None, **LIGHT)
         lang.change(redraw_if_shown, [*settings, steps, lang], view[1:], api_visibility="private",
                     show_progress="hidden", **LIGHT)
+        if instant:
+            gr.on([steps.change, lang.change], instant_numbers, [steps, *settings, lang], instant,
+                  api_visibility="private", show_progress="hidden", **LIGHT)
         # The model: the visitor's choice runs it on the prompt (an API client names it).
         model.input(show_on, [prompt, model, *settings, steps, lang], view,
                     api_name="next_token_model", **MODEL)

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import gradio as gr
 
-from playground.networks import neuron
+from playground.networks import neuron, neuron_instant
 from playground.core import validate
 from pages.common import I18N, LIGHT, Radio, Slider, guard
+from pages.instant_plot import (AFTER_PAINT_JS, enabled as instant_enabled, instant_plot,
+                                payload_json)
 
 TAB_ID = "neuron"
 LIMIT = 10.0  # sliders span [-LIMIT, LIMIT]; the API accepts the same range
@@ -22,6 +24,22 @@ def compute(n_inputs, x1, w1, x2, w2, x3, w3, bias, activation, lang):
     result = neuron.forward(xs[:n], ws[:n], b, act)
     return (neuron.explain(result, lang), neuron.curve_figure(result, lang),
             neuron.plane_figure(result, lang), result.as_dict())
+
+
+# The curve and the plane redrawn in the page (pages/instant_plot.py): its divs, and the
+# controls it follows (value name -> elem_id).
+INSTANT_IDS = ["neuron-curve", "neuron-plane"]
+INSTANT_CONTROLS = {"n": "neuron-n-inputs", "b": "neuron-b", "activation": "neuron-activation",
+                    **{f"{v}{i}": f"neuron-{v}{i}" for i in (1, 2, 3) for v in "xw"}}
+# After the server's answer (a preset, the number of inputs, a typed value): the page redraws
+# from the sliders as they now are, in the browser alone.
+REDRAW_JS = "() => { window.genaiInstant?.redrawAll(); }"
+
+
+@guard
+def instant_figures(lang):
+    """The page's copy of the figures and strings, in the visitor's language."""
+    return payload_json(neuron_instant.payload(lang), INSTANT_IDS, INSTANT_CONTROLS, value=LIMIT)
 
 
 def apply_preset(name):
@@ -45,7 +63,8 @@ def build(lang: gr.Component) -> gr.Tab:
             with gr.Column(scale=1, min_width=320):
                 preset = gr.Dropdown([(I18N(f"neuron_preset_{k}"), k) for k in neuron.PRESETS],
                                      value="course", label=I18N("neuron_preset"), elem_id="neuron-preset")
-                n_inputs = Slider(1, 3, value=n0, step=1, label=I18N("neuron_n_inputs"))
+                n_inputs = Slider(1, 3, value=n0, step=1, label=I18N("neuron_n_inputs"),
+                                  elem_id="neuron-n-inputs")
                 pairs = []
                 for i in range(3):
                     with gr.Row():
@@ -62,14 +81,28 @@ def build(lang: gr.Component) -> gr.Tab:
                                       elem_id="neuron-activation")
                 steps = gr.Markdown(first[0], elem_id="neuron-steps")
             with gr.Column(scale=2):
-                curve = gr.Plot(first[1], elem_id="neuron-curve", show_label=False)
-                plane = gr.Plot(first[2], elem_id="neuron-plane", show_label=False)
+                # In the page (the default): every move redraws there; the gr.Plots, hidden,
+                # keep the `neuron` api_name's outputs.
+                instant = None
+                if instant_enabled():
+                    instant = instant_plot("neuron-instant", min_height=960,
+                                           value=instant_figures("es"))
+                hidden = "-server" if instant else ""
+                curve = gr.Plot(first[1], elem_id=f"neuron-curve{hidden}", show_label=False,
+                                visible=instant is None)
+                plane = gr.Plot(first[2], elem_id=f"neuron-plane{hidden}", show_label=False,
+                                visible=instant is None)
                 numbers = gr.JSON(first[3], label=I18N("neuron_numbers"), open=False)
 
         controls = [n_inputs, *pairs, bias, activation]
         preset.input(apply_preset, preset, controls, queue=False, api_visibility="private")
         n_inputs.change(show_inputs, n_inputs, pairs, queue=False, api_visibility="private")
-        gr.on([c.change for c in controls] + [lang.change], compute, [*controls, lang],
-              [steps, curve, plane, numbers], api_name="neuron", trigger_mode="always_last",
-              show_progress="hidden", **LIGHT)
+        answered = gr.on([c.change for c in controls] + [lang.change], compute, [*controls, lang],
+                         [steps, curve, plane, numbers], api_name="neuron",
+                         trigger_mode="always_last", show_progress="hidden",
+                         js=AFTER_PAINT_JS if instant else None, **LIGHT)
+        if instant:
+            lang.change(instant_figures, lang, instant, queue=False, api_visibility="private",
+                        show_progress="hidden")
+            answered.then(None, js=REDRAW_JS, api_visibility="private", show_progress="hidden")
     return tab

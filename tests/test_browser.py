@@ -33,8 +33,10 @@ def test_neuron_tab_responds_to_a_slider(page_in, lang):
         "() => document.querySelector('#neuron-curve .gtitle')?.textContent.includes('z = 10')",
         timeout=15_000)
     assert t("neuron_curve_x", lang) in page.locator("#neuron-curve").inner_text()
-    steps = page.locator("#neuron-steps").inner_text()
-    assert "3 · 3 = 9" in steps
+    # the plot is redrawn in the page; the steps are the server's, a moment later
+    page.wait_for_function(
+        "() => document.querySelector('#neuron-steps')?.innerText.includes('3 · 3 = 9')",
+        timeout=15_000)
     screenshot(page, f"neuron-moved-{lang}")
 
 

@@ -362,7 +362,9 @@ def test_browser_generation_journey(page_in, lang):
     slider.press("Enter")
     page.wait_for_function(f"() => document.querySelector('{title}')?.textContent.includes('greedy')",
                            timeout=15_000)
-    assert "greedy" in page.locator("#generation-summary").inner_text()
+    page.wait_for_function(     # the bars are redrawn in the page; the summary is the server's
+        "() => document.querySelector('#generation-summary')?.innerText.includes('greedy')",
+        timeout=15_000)
     # Two tokens step by step (in one language: the API tests cover the rest).
     for n in (1, 2) if lang == "es" else ():
         page.locator("#generation-step-sample").click()

@@ -1,0 +1,310 @@
+// A figure the page redraws itself (pages/instant_plot.py): the server sends the numbers and
+// the figure once (a JSON string, the gr.HTML's value); a slider that only reshapes those
+// numbers redraws here, with plotly.js's Plotly.react, without a round trip. The server's
+// own answer (the Python handler, its api_name) stays the reference: tests/test_instant.py
+// runs these functions in node and compares them with Python's.
+//
+// Each payload has a `kind`; KINDS[kind](payload, values) returns the figures to draw for
+// the sliders' values. `sliders` maps a value's name to its slider's elem_id.
+(function () {
+  const root = typeof window !== "undefined" ? window : globalThis;
+  if (root.genaiInstant) return;
+
+  // --- numbers ---------------------------------------------------------------------------
+  function decode(b64, Type) {
+    const bytes = Uint8Array.from(atob(b64 || ""), (c) => c.charCodeAt(0));
+    return new Type(bytes.buffer);
+  }
+
+  // 7, 6.5, 0.9991: as playground.core.plotstyle.fmt writes a number.
+  function fmt(value, digits) {
+    let text = value.toFixed(digits);
+    if (text.includes(".")) text = text.replace(/0+$/, "").replace(/\.$/, "");
+    return text === "-0" || text === "" ? "0" : text;
+  }
+
+  const TINY = 0.7006492321624085e-45;   // half float32's smallest: less rounds to 0
+
+  function percent(x) { return (100 * x).toFixed(1) + "%"; }
+
+  // The sampling stages of playground/backends/sampling.py on the compact logits of
+  // playground/text/generation_instant.py: `head` (the best logits, sorted, exact) and the
+  // rest as bins of (count, mean logit). Returns what generation.NextToken holds.
+  function nextToken(P, temperature, k, p) {
+    const head = P._head, count = P._count, mean = P._mean, n = P.top_n, V = P.vocab;
+    const out = {tempered: new Array(n).fill(0), sampled: new Array(n).fill(0),
+                 cut_by: new Array(n).fill(""), entropy_tempered: 0, entropy_sampled: 0,
+                 kept_by_k: 1, kept: 1, kept_mass: 1};
+    if (temperature === 0) {                          // greedy: all on the best token
+      out.tempered[0] = out.sampled[0] = 1;
+      for (let i = 1; i < n; i++) out.cut_by[i] = "greedy";
+      return out;
+    }
+    const best = head[0], T = temperature;
+    // 1. scaled logits a = (l - max) / T, and exp(a) (the max taken out: no overflow)
+    const a = Float64Array.from(head, (l) => (l - best) / T), e = a.map(Math.exp);
+    const aBin = Float64Array.from(mean, (l) => (l - best) / T), eBin = aBin.map(Math.exp);
+    let Z = 0, Za = 0;                                // sum exp(a), sum a exp(a): all tokens
+    for (let i = 0; i < e.length; i++) { Z += e[i]; Za += a[i] * e[i]; }
+    for (let b = 0; b < eBin.length; b++) { Z += count[b] * eBin[b]; Za += count[b] * aBin[b] * eBin[b]; }
+    // 2. top-k: the k best kept (ties with the k-th stay); k = 0 or >= V: off
+    const topK = k > 0 && k < V;
+    let nHead = head.length;
+    if (topK) { const kth = head[Math.min(k, head.length) - 1]; nHead = 0; while (nHead < head.length && head[nHead] >= kth) nHead++; }
+    let Zk = 0;
+    for (let i = 0; i < nHead; i++) Zk += e[i];
+    if (!topK) Zk = Z;
+    // 3. softmax after top-k; 4. top-p: the best until their mass reaches p (the first always).
+    // `kept` counts the tokens left with a probability float32 can hold (as torch's does).
+    const holds = (x) => x >= TINY;
+    let keptByK = 0;
+    for (let i = 0; i < nHead; i++) if (holds(e[i] / Zk)) keptByK++;
+    let mass = 0, kept = 0, nKept = 0, S = 0, Sa = 0;   // kept tokens: count, sum e^a, sum a e^a
+    for (let i = 0; i < nHead; i++) {
+      if (p < 1 && mass >= p) break;
+      mass += e[i] / Zk; nKept++; kept += holds(e[i] / Zk) ? 1 : 0; S += e[i]; Sa += a[i] * e[i];
+    }
+    if (!topK) {
+      for (let b = 0; b < eBin.length; b++) keptByK += holds(eBin[b] / Zk) ? count[b] : 0;
+      for (let b = 0; b < eBin.length && (p >= 1 || mass < p); b++) {
+        const q = eBin[b] / Zk;                       // each of the bin's tokens
+        const j = p >= 1 ? count[b] : Math.min(count[b], Math.max(1, Math.ceil((p - mass) / q)));
+        mass += j * q; kept += holds(q) ? j : 0; S += j * eBin[b]; Sa += j * aBin[b] * eBin[b];
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      out.tempered[i] = e[i] / Z;
+      const afterK = i < nHead ? e[i] / Zk : 0;
+      out.sampled[i] = i < nKept && holds(e[i] / Zk) ? e[i] / S : 0;
+      out.cut_by[i] = out.sampled[i] > 0 ? "" : afterK === 0 ? "top_k" : "top_p";
+    }
+    // entropy H = ln Z - sum p a, in bits
+    out.entropy_tempered = (Math.log(Z) - Za / Z) / Math.LN2;
+    out.entropy_sampled = Math.max(0, (Math.log(S) - Sa / S) / Math.LN2);
+    out.kept_by_k = keptByK;
+    out.kept = kept;
+    out.kept_mass = S / Z;
+    return out;
+  }
+
+  // --- figures ---------------------------------------------------------------------------
+  // generation_figures.bars_figure and entropy_figure: what a slider changes in them.
+  function nextTokenFigures(P, v) {
+    const T = v.temperature, k = v.top_k, p = v.top_p;
+    if (!(T >= 0 && T <= P.limits.temperature && Number.isInteger(k) && k >= 0 &&
+          k <= P.limits.top_k && p > 0 && p <= 1)) return null;   // the server answers that
+    const d = nextToken(P, T, k, p), text = P.text, greedy = T === 0;
+    const [bars, entropy] = P.figures;
+    const cut = d.cut_by.map((c) => c === "top_k" || c === "top_p");
+    const sampled = Object.assign({}, bars.data[1], {
+      x: d.sampled.map((s, i) => (cut[i] ? 0.4 : Math.max(100 * s, 0))),
+      text: d.sampled.map((s, i) => (d.cut_by[i] === "top_k" ? text.cut_top_k
+        : d.cut_by[i] === "top_p" ? text.cut_top_p : d.cut_by[i] ? "" : percent(s))),
+      name: greedy ? text.bar_greedy : text.bar_sampled.replace("{T}", fmt(T, 2)),
+      marker: Object.assign({}, bars.data[1].marker,
+                            {color: d.cut_by.map((c) => (c ? P.colors.cut : P.colors.sampled))}),
+    });
+    const top = Math.max(Math.max(...P.original), Math.max(...d.sampled)) * 100;
+    const barsLayout = Object.assign({}, bars.layout, {
+      title: Object.assign({}, bars.layout.title, {
+        text: text.model_title + (greedy ? text.title_greedy : text.title.replace("{T}", fmt(T, 2)))}),
+      xaxis: Object.assign({}, bars.layout.xaxis, {range: [0, top * 1.22 + 1]}),
+    });
+    const now = Object.assign({}, entropy.data[1], {x: [T], y: [d.entropy_tempered]});
+    const after = Object.assign({}, entropy.data[2], {x: [T], y: [d.entropy_sampled]});
+    const entropyLayout = Object.assign({}, entropy.layout, {
+      title: Object.assign({}, entropy.layout.title,
+                           {text: text.entropy_title.replace("{h}", fmt(d.entropy_sampled, 2))})});
+    return [{data: [bars.data[0], sampled], layout: barsLayout},
+            {data: [entropy.data[0], now, after], layout: entropyLayout}];
+  }
+
+
+  // --- the neuron: playground/networks/neuron.py's forward, curve_figure and plane_figure ---
+  // erf to 1.5e-7 (Abramowitz and Stegun 7.1.26), for the exact GELU z * Phi(z)
+  function erf(x) {
+    const s = Math.sign(x), a = Math.abs(x), u = 1 / (1 + 0.3275911 * a);
+    const poly = u * (0.254829592 + u * (-0.284496736 + u * (1.421413741 + u * (-1.453152027 + u * 1.061405429))));
+    return s * (1 - poly * Math.exp(-a * a));
+  }
+  function activation(name, slope) {
+    return {
+      relu: (z) => Math.max(z, 0),
+      sigmoid: (z) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z))),
+      tanh: Math.tanh,
+      linear: (z) => z,
+      step: (z) => (z >= 0 ? 1 : 0),
+      leaky_relu: (z) => (z >= 0 ? z : slope * z),
+      gelu: (z) => 0.5 * z * (1 + erf(z / Math.SQRT2)),
+    }[name];
+  }
+
+  function neuronForward(P, v) {
+    const n = v.n, limit = P.limits.value;
+    if (!(Number.isInteger(n) && n >= 1 && n <= 3) || !P.activations.includes(v.activation)) return null;
+    const xs = [], ws = [];
+    for (let i = 1; i <= n; i++) { xs.push(v["x" + i]); ws.push(v["w" + i]); }
+    if (![...xs, ...ws, v.b].every((u) => Number.isFinite(u) && Math.abs(u) <= limit)) return null;
+    const f = activation(v.activation, P.leaky_slope);
+    const products = xs.map((x, i) => x * ws[i]);
+    const z = products.reduce((s, p) => s + p, 0) + v.b;
+    return {inputs: xs, weights: ws, bias: v.b, products, weighted_sum: z, output: f(z), f};
+  }
+
+  function neuronFigures(P, v) {
+    const r = neuronForward(P, v);
+    if (!r) return null;
+    const [curve, plane] = P.figures, text = P.text, act = text.act[v.activation];
+    const z = r.weighted_sum, y = r.output, f = r.f;
+    // the curve, the point inside the view
+    const half = Math.max(6, Math.abs(z) * 1.2), m = P.curve_points;
+    const zs = Array.from({length: m}, (_, i) => -half + (2 * half) * i / (m - 1));
+    const curveData = [
+      Object.assign({}, curve.data[0], {x: zs, y: zs.map(f), name: act}),
+      Object.assign({}, curve.data[1], {x: [z, z, -half], y: [0, y, y]}),
+      Object.assign({}, curve.data[2], {x: [z], y: [y], text: [`(${fmt(z, 2)}, ${fmt(y, 4)})`]}),
+    ];
+    const curveLayout = Object.assign({}, curve.layout, {title: Object.assign({}, curve.layout.title, {
+      text: text.curve_title.replace("{act}", act).replace("{z}", fmt(z, 4)).replace("{y}", fmt(y, 4))})});
+    // the plane: a two-input neuron (the first two weights and inputs, 0 if absent)
+    const [w1, w2] = [r.weights[0] || 0, r.weights[1] || 0], [x1, x2] = [r.inputs[0] || 0, r.inputs[1] || 0];
+    const E = P.extent, g = P.grid, grid = Array.from({length: g}, (_, i) => -E + (2 * E / (g - 1)) * i);
+    let low = Infinity;
+    const Z = grid.map((yy) => grid.map((xx) => { const o = f(w1 * xx + w2 * yy + r.bias); low = Math.min(low, o); return o; }));
+    const heat = Object.assign({}, plane.data[0], {z: Z});
+    if (low < 0) heat.zmid = 0; else delete heat.zmid;
+    const planeData = [heat];
+    const planeLayout = Object.assign({}, plane.layout, {annotations: []});
+    let line = null;
+    if (Math.abs(w2) > 1e-12) line = [[-E, E], [-E, E].map((a) => -(w1 * a + r.bias) / w2)];
+    else if (Math.abs(w1) > 1e-12) line = [[-r.bias / w1, -r.bias / w1], [-E, E]];
+    if (line) planeData.push(Object.assign({}, plane.data[1], {x: line[0], y: line[1]}));
+    else planeLayout.annotations = [{x: 0, y: 0, text: text.no_line, showarrow: false, bgcolor: "white"}];
+    if (Math.abs(x1) <= E && Math.abs(x2) <= E) planeData.push(Object.assign({}, plane.data[2], {x: [x1], y: [x2]}));
+    return [{data: curveData, layout: curveLayout}, {data: planeData, layout: planeLayout}];
+  }
+
+  const KINDS = {
+    next_token: {
+      prepare(P) {
+        P._head = decode(P.head, Float32Array);
+        P._count = decode(P.tail_count, Uint32Array);
+        P._mean = decode(P.tail_mean, Float32Array);
+      },
+      figures: nextTokenFigures,
+    },
+    neuron: {prepare() {}, figures: neuronFigures},
+  };
+
+  const CONFIG = {responsive: true, displaylogo: false};
+
+  // --- the page --------------------------------------------------------------------------
+  const mounted = new Set();
+
+  function sliderValue(id, event) {
+    const box = document.getElementById(id);
+    if (!box) return NaN;
+    const moved = event && box.contains(event.target) && event.target.tagName === "INPUT";
+    if (box.querySelector("input[type=radio]"))       // a radio: the checked choice
+      return (moved && event.target.checked ? event.target : box.querySelector("input:checked"))?.value;
+    const input = moved ? event.target : box.querySelector("input[type=range]") || box.querySelector("input");
+    return input && input.value !== "" ? Number(input.value) : NaN;
+  }
+
+  // plotly.js: Gradio's own copy (its plot chunk sets window.Plotly), loaded once by any
+  // gr.Plot; if none has been drawn yet, the same chunk is imported from Gradio's assets.
+  let loading = null;
+  function plotly(P) {
+    if (root.Plotly) return Promise.resolve(root.Plotly);
+    if (!loading) {
+      const core = performance.getEntriesByType("resource").map((r) => r.name)
+        .find((name) => /\/assets\/(core|index)-[\w-]+\.js$/.test(name));
+      const url = core && P.plotly_chunk ? core.replace(/[^/]+$/, P.plotly_chunk) : null;
+      loading = (url ? import(url) : Promise.reject(new Error("no plotly.js")))
+        .then(() => root.Plotly);
+    }
+    return loading;
+  }
+
+  function draw(state, event) {
+    const P = state.payload;
+    if (!P) return false;
+    const values = {};
+    for (const [name, id] of Object.entries(P.sliders)) values[name] = sliderValue(id, event);
+    const start = performance.now();
+    const figures = KINDS[P.kind].figures(P, values);
+    if (!figures) return false;
+    const computed = performance.now();
+    // The first figure now (the one the slider's lesson is about), the others once that frame
+    // is painted: the visitor sees the first change sooner; a fast drag draws only the last.
+    const react = (Plotly, i, fig) => {
+      const t = performance.now();
+      Plotly.react(state.divs[i], fig.data, Object.assign({}, fig.layout, {autosize: true}), CONFIG);
+      return performance.now() - t;
+    };
+    const paint = (Plotly) => {
+      const first = react(Plotly, 0, figures[0]);
+      root.genaiInstant.timing = {compute: computed - start, react: first};  // for the benchmark
+      const drawn = state.divs[0];                    // counted for tests and benchmarks
+      if (drawn) drawn.dataset.drawn = String((Number(drawn.dataset.drawn) || 0) + 1);
+      state.rest = figures;
+      if (figures.length > 1 && !state.waiting) {
+        state.waiting = true;
+        requestAnimationFrame(() => setTimeout(() => {
+          state.waiting = false;
+          state.rest.slice(1).forEach((fig, i) => react(Plotly, i + 1, fig));
+        }, 0));
+      }
+    };
+    if (root.Plotly) paint(root.Plotly); else plotly(P).then(paint);
+    return true;
+  }
+
+  function mount(element, props, watch) {
+    const state = {element, payload: null, divs: []};
+    const load = () => {
+      let P = null;
+      try { P = props.value ? JSON.parse(props.value) : null; } catch (e) { P = null; }
+      if (P && KINDS[P.kind]) KINDS[P.kind].prepare(P); else P = null;
+      state.payload = P;
+      const box = element.querySelector(".genai-instant") || element;
+      const ids = P ? P.ids : [];
+      while (box.children.length > ids.length) box.lastChild.remove();
+      ids.forEach((id, i) => {
+        let div = box.children[i];
+        if (!div) { div = document.createElement("div"); box.appendChild(div); }
+        div.id = id;
+        state.divs[i] = div;
+      });
+      state.divs.length = ids.length;
+      // the sliders may mount after this component: try again until they are there
+      const attempt = (left) => { if (!draw(state, null) && left > 0) setTimeout(() => attempt(left - 1), 200); };
+      attempt(50);
+    };
+    if (watch) watch("value", load);
+    load();
+    mounted.add(state);
+  }
+
+  // One listener for every slider of the page: a moved slider redraws the figures it feeds.
+  function onInput(event) {
+    for (const state of Array.from(mounted)) {
+      if (!state.element.isConnected) { mounted.delete(state); continue; }
+      const P = state.payload;
+      if (P && Object.values(P.sliders).some((id) => document.getElementById(id)?.contains(event.target)))
+        draw(state, event);
+    }
+  }
+  if (typeof document !== "undefined") document.addEventListener("input", onInput, true);
+
+  // Redraw every figure from the sliders as they are now (after the server moved some).
+  function redrawAll() {
+    for (const state of Array.from(mounted)) {
+      if (!state.element.isConnected) mounted.delete(state); else draw(state, null);
+    }
+  }
+
+  root.genaiInstant = {mount, redrawAll, nextToken, nextTokenFigures, neuronForward, neuronFigures,
+                       fmt, decode, KINDS};
+  if (typeof module !== "undefined") module.exports = root.genaiInstant;
+})();
