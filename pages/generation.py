@@ -17,7 +17,8 @@ from playground.core import validate
 from playground.core.i18n import t
 from playground.backends import remote
 from playground.core.errors import UserError
-from playground.text import generation, generation_figures as figures, generation_instant, server_generation
+from playground.text import (generation, generation_figures as figures, generation_instant,
+                             server_generation)
 from playground.text.generation import Steps
 from pages.common import I18N, LIGHT, MODEL, SERVER, Number, Radio, Slider, guard
 from pages.instant_plot import (AFTER_PAINT_JS, enabled as instant_enabled, instant_plot,
