@@ -12,10 +12,23 @@ import os
 
 import gradio as gr
 
-from pages import (attention, chat, diffusion, embeddings, experts, gan, generation, hardware, models,
-                   neuron, posttraining, pretraining, rag, tokens, training, transformer, vae)
-from pages.common import I18N, LANGUAGE_SETTLED_JS, PAGE_JS, follow_page_language
-from playground.core.i18n import LANGS, t
+from playground.core import deferred
+
+# The lessons that pull torch in at import (their networks are defined at module level) are
+# imported deferred: the page build needs their names, not their bodies, which run on first
+# use or in the warm-up after launch (main). tests/test_cold_start.py checks that building the
+# app imports neither torch nor transformers.
+DEFERRED = ("playground.images.gan2d", "playground.images.gan_images", "playground.images.diffusion",
+            "playground.images.diffusion2d", "playground.images.vae",
+            "playground.images.generative_models", "playground.lifecycle.moe",
+            "playground.lifecycle.moe_figures", "playground.lifecycle.gpt",
+            "playground.lifecycle.pretraining", "playground.lifecycle.pretrained")
+deferred.defer(DEFERRED)
+
+from pages import (attention, chat, diffusion, embeddings, experts, gan, generation, hardware,  # noqa: E402
+                   models, neuron, posttraining, pretraining, rag, tokens, training, transformer, vae)
+from pages.common import I18N, LANGUAGE_SETTLED_JS, PAGE_JS, follow_page_language  # noqa: E402
+from playground.core.i18n import LANGS, t  # noqa: E402
 
 # In the course's order; the Models panel last.
 PAGES = [neuron, training, tokens, embeddings, attention, transformer, generation, chat,
@@ -215,15 +228,31 @@ def main(argv=None):
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
     args = parser.parse_args(argv)
-    if os.environ.get("GENAI_PRELOAD", "1") != "0":
-        # Load the models while the first visitors read the first tab (SmolLM2 first: the
-        # slowest). The server answers at once; nothing waits for this.
-        from playground import backends
-        backends.preload_in_background()
     demo = prepare(build_app())
     demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, **launch_kwargs())
     add_openai_routes(demo)
+    if os.environ.get("GENAI_PRELOAD", "1") != "0":
+        warm_up_in_background()
     demo.block_thread()
+
+
+def warm_up_in_background() -> None:
+    """After launch, in one low-priority thread: the deferred lessons' bodies (torch), then
+    the models in backends.PRELOAD_ORDER, while the first visitors read the first tab. The
+    server answers at once; nothing waits for this, and a visitor who needs a model sooner
+    loads it (the backends' locks make both share one copy)."""
+    import threading
+
+    def run():
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # Linux: this thread
+        except (AttributeError, OSError):
+            pass
+        deferred.load_all()
+        from playground import backends
+        backends.preload_in_background().join()
+
+    threading.Thread(target=run, name="genai-playground-warm-up", daemon=True).start()
 
 
 if __name__ == "__main__":
