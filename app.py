@@ -27,7 +27,7 @@ deferred.defer(DEFERRED)
 
 from pages import (attention, chat, diffusion, embeddings, experts, gan, generation, hardware,  # noqa: E402
                    models, neuron, posttraining, pretraining, rag, tokens, training, transformer, vae)
-from pages.common import I18N, LANGUAGE_SETTLED_JS, PAGE_JS, follow_page_language  # noqa: E402
+from pages.common import HEAD, I18N, LANGUAGE_SETTLED_JS, PAGE_JS, follow_page_language  # noqa: E402
 from playground.core.i18n import LANGS, t  # noqa: E402
 
 # In the course's order; the Models panel last.
@@ -171,7 +171,7 @@ def launch_kwargs() -> dict:
     # System fonts only: the app must look right offline, where web fonts cannot load.
     font = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "sans-serif"]
     theme = gr.themes.Soft(text_size="lg", font=font, font_mono=["ui-monospace", "monospace"])
-    return {"i18n": I18N, "css": CSS, "theme": theme, "ssr_mode": False}
+    return {"i18n": I18N, "css": CSS, "theme": theme, "ssr_mode": False, "head": HEAD}
 
 
 def prepare(demo: gr.Blocks) -> gr.Blocks:
