@@ -236,18 +236,27 @@ def main(argv=None):
     demo.block_thread()
 
 
-def warm_up_in_background() -> None:
+def warm_up_in_background(delay: float | None = None) -> None:
     """After launch, in one low-priority thread: the deferred lessons' bodies (torch), then
     the models in backends.PRELOAD_ORDER, while the first visitors read the first tab. The
     server answers at once; nothing waits for this, and a visitor who needs a model sooner
-    loads it (the backends' locks make both share one copy)."""
+    loads it (the backends' locks make both share one copy).
+
+    It starts `delay` seconds after launch ($GENAI_WARMUP_DELAY, default 10): importing torch
+    and loading models hold Python's lock for seconds, and a first page served meanwhile took
+    several times longer (bench/bench_cold_start.py)."""
     import threading
+    import time
+
+    if delay is None:
+        delay = float(os.environ.get("GENAI_WARMUP_DELAY", 10))
 
     def run():
         try:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # Linux: this thread
         except (AttributeError, OSError):
             pass
+        time.sleep(delay)
         deferred.load_all()
         from playground import backends
         backends.preload_in_background().join()

@@ -5,9 +5,11 @@
 
 The app runs in its own process (`python app.py`, models preloaded as a host runs it) unless
 --url names one already running; the visitors run in --processes client processes
-(multiprocessing), each visitor a thread with its own gradio_client session, so the server's
-two cores are its own (bench/bench_app.py's classroom runs its clients inside the server's
-process). Each visitor, in its language (half Spanish, half English), does --actions actions:
+(multiprocessing), each visitor a thread with its own session, calling the events as the
+page does (queue/join, then the queue/data stream; `--client gradio_client` for the library,
+which polls and adds ~180 ms a call), so the server's process is its own (bench/bench_app.py's
+classroom runs its clients inside the server's process; on this 2-core machine the client
+processes still share the cores). Each visitor, in its language (half Spanish, half English), does --actions actions:
   model  `next_token` (a prompt's first view) and `attention` (a sentence's forward pass), once,
   heavy  one `generate_stream` (40 tokens), at a random moment,
   light  the rest, at random: `neuron` (a slider), `next_token_redraw` (temperature, from the
@@ -97,17 +99,56 @@ def call(client, action: str, rng: random.Random, lang: str):
     raise ValueError(action)
 
 
-def visitors_process(url: str, ids: list[int], actions: int, start_at: float, results):
+class PageClient:
+    """An event called as the page calls it: the visitor's session (its gr.State lives on the
+    server under it), POST queue/join, then the answer read from the queue/data stream. No
+    polling client library: what a visitor waits for, less the drawing."""
+
+    def __init__(self, url: str, config: dict, session: str):
+        self.base, self.session = url.rstrip("/") + "/gradio_api", session
+        self.http = httpx.Client(timeout=600)
+        types = {c["id"]: c["type"] for c in config["components"]}
+        self.deps = {d["api_name"]: (d["id"], [types.get(i) for i in d["inputs"]])
+                     for d in config["dependencies"] if d.get("api_name")}
+
+    def predict(self, *args, api_name: str):
+        fn_index, kinds = self.deps[api_name.lstrip("/")]
+        values, given = [], list(args)
+        for kind in kinds:                     # a State input travels as null: the server has it
+            values.append(None if kind == "state" else given.pop(0))
+        joined = self.http.post(f"{self.base}/queue/join", json={
+            "data": values, "fn_index": fn_index, "session_hash": self.session,
+            "event_data": None, "trigger_id": None})
+        joined.raise_for_status()
+        with self.http.stream("GET", f"{self.base}/queue/data",
+                              params={"session_hash": self.session}) as stream:
+            for line in stream.iter_lines():
+                if "process_completed" in line:
+                    if '"success": false' in line or '"success":false' in line:
+                        raise RuntimeError(line[:200])
+                    return line
+        raise RuntimeError("the stream ended without an answer")
+
+
+def make_client(url: str, kind: str, config: dict | None, i: int):
+    if kind == "page":
+        return PageClient(url, config, f"class{i}x{random.randrange(10 ** 9)}")
+    from gradio_client import Client
+    return Client(url, verbose=False)
+
+
+def visitors_process(url: str, ids: list[int], actions: int, start_at: float, results,
+                     kind: str = "page"):
     """One client process: a thread per visitor; each record is (visitor, action, start, end,
     error or None), with wall-clock times (time.time) comparable across processes."""
-    from gradio_client import Client
+    config = httpx.get(url.rstrip("/") + "/config", timeout=60).json() if kind == "page" else None
 
     def visitor(i):
         rng, lang = random.Random(i), ("es", "en")[i % 2]
         records = []
         time.sleep(max(0.0, start_at - time.time()) + rng.uniform(0, 3))   # a class arriving
         try:
-            client = Client(url, verbose=False)
+            client = make_client(url, kind, config, i)
         except Exception as exc:  # noqa: BLE001
             results.put([(i, "connect", time.time(), time.time(), repr(exc)[:160])])
             return
@@ -171,6 +212,9 @@ def main():
     parser.add_argument("--actions", type=int, default=20)
     parser.add_argument("--processes", type=int, default=3)
     parser.add_argument("--url", default=None)
+    parser.add_argument("--client", choices=["page", "gradio_client"], default="page",
+                        help="page: the browser's protocol (default); gradio_client: the library, "
+                             "which adds ~180 ms of polling per call")
     args = parser.parse_args()
 
     proc = None
@@ -186,7 +230,8 @@ def main():
         results = ctx.Queue()
         start_at = time.time() + 3
         groups = [list(range(args.visitors))[p::args.processes] for p in range(args.processes)]
-        workers = [ctx.Process(target=visitors_process, args=(url, g, args.actions, start_at, results))
+        workers = [ctx.Process(target=visitors_process,
+                               args=(url, g, args.actions, start_at, results, args.client))
                    for g in groups]
         for w in workers:
             w.start()
@@ -195,6 +240,7 @@ def main():
             records += results.get(timeout=1800)
         for w in workers:
             w.join()
+        print(f"clients: {args.client}, {args.processes} processes")
         report(records, time.time() - start_at, args.visitors, args.actions)
     finally:
         if proc is not None:
