@@ -11,6 +11,7 @@ which polls and adds ~180 ms a call), so the server's process is its own (bench/
 classroom runs its clients inside the server's process; on this 2-core machine the client
 processes still share the cores). Each visitor, in its language (half Spanish, half English), does --actions actions:
   model  `next_token` (a prompt's first view) and `attention` (a sentence's forward pass), once,
+         and later one new prompt's `next_token`, while the class's generations run,
   heavy  one `generate_stream` (40 tokens), at a random moment,
   light  the rest, at random: `neuron` (a slider), `next_token_redraw` (temperature, from the
          scores in the visitor's state), `attention_view` (another layer / head, sliced),
@@ -73,16 +74,23 @@ def neuron_args(rng, lang):
 
 
 def plan(rng: random.Random, actions: int) -> list[str]:
-    """A visitor's actions: the two first views, then light ones with one generation among them."""
-    light = [rng.choice(["neuron", "next_token_redraw", "attention_view"]) for _ in range(actions - 3)]
+    """A visitor's actions: the two first views, then light ones with one generation and one
+    new prompt (a first view again, while the class's generations run) among them."""
+    light = [rng.choice(["neuron", "next_token_redraw", "attention_view"]) for _ in range(actions - 4)]
     light.insert(rng.randrange(len(light) + 1), "generate_stream")
+    light.insert(rng.randrange(len(light) // 2, len(light) + 1), "next_token_new")
     return ["next_token", "attention", *light]
 
 
-def call(client, action: str, rng: random.Random, lang: str):
-    prompt = PROMPTS[lang]
+def call(client, action: str, rng: random.Random, lang: str, shown: dict | None = None):
+    """One action; `shown` holds the visitor's current prompt (a redraw is of that prompt)."""
+    shown = shown if shown is not None else {}
+    prompt = shown.setdefault("prompt", PROMPTS[lang])
     if action == "neuron":
         return client.predict(*neuron_args(rng, lang), api_name="/neuron")
+    if action == "next_token_new":
+        shown["prompt"] = f"{PROMPTS[lang]} {rng.choice(['casa', 'house', 'luz', 'light', 'mar'])}"
+        return client.predict(shown["prompt"], 0.8, 50, 0.95, lang, api_name="/next_token")
     if action == "next_token":
         return client.predict(prompt, 0.8, 50, 0.95, lang, api_name="/next_token")
     if action == "next_token_redraw":
@@ -152,10 +160,11 @@ def visitors_process(url: str, ids: list[int], actions: int, start_at: float, re
         except Exception as exc:  # noqa: BLE001
             results.put([(i, "connect", time.time(), time.time(), repr(exc)[:160])])
             return
+        shown = {}
         for action in plan(rng, actions):
             t0 = time.time()
             try:
-                call(client, action, rng, lang)
+                call(client, action, rng, lang, shown)
                 records.append((i, action, t0, time.time(), None))
             except Exception as exc:  # noqa: BLE001
                 records.append((i, action, t0, time.time(), repr(exc)[:160]))
@@ -186,7 +195,8 @@ def report(records: list, wall: float, visitors: int, actions: int):
     print(f"classroom, clients in separate processes: {visitors} visitors x {actions} actions in "
           f"{wall:.0f} s: {len(ok)} answered, {len(failures)} failures  [target 0]")
     for kind, names in (("light", ("neuron", "next_token_redraw", "attention_view")),
-                        ("model", ("next_token", "attention")), ("generation", ("generate_stream",))):
+                        ("model", ("next_token", "attention", "next_token_new")),
+                        ("generation", ("generate_stream",))):
         lat = [r[3] - r[2] for r in ok if r[1] in names]
         if lat:
             print(f"  {kind:10s} {len(lat):4d} calls: median {1000 * statistics.median(lat):6.0f} ms, "
@@ -202,6 +212,11 @@ def report(records: list, wall: float, visitors: int, actions: int):
         print(f"  light actions while a generation ran: {len(during)}, median "
               f"{1000 * statistics.median(during):.0f} ms, p95 {1000 * percentile(during, 95):.0f} ms"
               f"  [target p95 <= 1000 ms]")
+    later = [r[3] - r[2] for r in ok if r[1] == "next_token_new"
+             and any(a < r[3] and r[2] < b for a, b in generations)]
+    if later:
+        print(f"  a new prompt's first view while a generation ran: {len(later)}, median "
+              f"{1000 * statistics.median(later):.0f} ms, p95 {1000 * percentile(later, 95):.0f} ms")
     for f in failures[:5]:
         print("  failure:", f[1], f[4])
 
