@@ -22,16 +22,20 @@ DEFERRED = ("playground.images.gan2d", "playground.images.gan_images", "playgrou
             "playground.images.diffusion2d", "playground.images.vae",
             "playground.images.generative_models", "playground.lifecycle.moe",
             "playground.lifecycle.moe_figures", "playground.lifecycle.gpt",
-            "playground.lifecycle.pretraining", "playground.lifecycle.pretrained")
+            "playground.lifecycle.pretraining", "playground.lifecycle.pretrained",
+            "playground.networks.convolution", "playground.networks.convolution_figures",
+            "playground.networks.recurrence", "playground.networks.recurrence_figures",
+            "playground.networks.family")
 deferred.defer(DEFERRED)
 
 from pages import (attention, chat, diffusion, embeddings, experts, gan, generation, hardware,  # noqa: E402
-                   models, neuron, posttraining, pretraining, rag, tokens, training, transformer, vae)
+                   models, network_types, neuron, posttraining, pretraining, rag, tokens, training,
+                   transformer, vae)
 from pages.common import HEAD, I18N, LANGUAGE_SETTLED_JS, PAGE_JS, follow_page_language  # noqa: E402
 from playground.core.i18n import LANGS, t  # noqa: E402
 
 # In the course's order; the Models panel last.
-PAGES = [neuron, training, tokens, embeddings, attention, transformer, generation, chat,
+PAGES = [neuron, training, network_types, tokens, embeddings, attention, transformer, generation, chat,
          gan, vae, diffusion, pretraining, posttraining, rag, experts, hardware, models]
 TAB_IDS = [page.TAB_ID for page in PAGES]
 
@@ -57,6 +61,30 @@ function nameTabs() {
     }
   }
 }
+// Gradio writes a waiting event's place as "queue: 2/5 |", in English only: put it in the
+// visitor's language, wherever it appears (a run waiting for a training slot, say).
+function nameQueue(node) {
+  const match = /^queue: (\d+)\/(\d*) \|/.exec(node.data || "");
+  if (!match) return;
+  const words = (""" + json.dumps({lang: t("queue_place", lang, place="{place}", size="{size}")
+                                   for lang in LANGS}, ensure_ascii=False) + """)[window.genaiLang || "es"];
+  if (words) node.data = node.data.replace(match[0], words.replace("{place}", match[1]).replace("{size}", match[2] || "?"));
+}
+function watchQueue() {
+  if (window.genaiQueueWatcher) return;
+  window.genaiQueueWatcher = new MutationObserver((records) => {
+    for (const record of records) {
+      if (record.type === "characterData") { nameQueue(record.target); continue; }
+      for (const added of record.addedNodes) {
+        if (added.nodeType === Node.TEXT_NODE) { nameQueue(added); continue; }
+        if (!added.textContent || !added.textContent.includes("queue: ")) continue;
+        const walker = document.createTreeWalker(added, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) nameQueue(node);
+      }
+    }
+  });
+  window.genaiQueueWatcher.observe(document.body, {childList: true, subtree: true, characterData: true});
+}
 function watchTabNames() {
   const bar = document.querySelector("#tabs .tab-wrapper");
   if (!bar || window.genaiTabWatcher) return;
@@ -69,6 +97,7 @@ async function setLocale(lang, reloadIfMissing) {
   window.history.replaceState(null, "", url.toString());
   window.genaiLang = lang;
   watchTabNames();
+  watchQueue();
   nameTabs();
   const core = performance.getEntriesByType("resource").map((e) => e.name)
     .find((name) => /\\/assets\\/core-[\\w-]+\\.js$/.test(name));

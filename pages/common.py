@@ -26,6 +26,11 @@ TRAINING = {"concurrency_limit": 2, "concurrency_id": "training"}
 # lock per token (playground/backends/compute.py), so a short forward pass on the MODEL slot
 # (a prompt's first view, an attention run) waits for one token, never for a whole stream.
 STREAM = {"concurrency_limit": 1, "concurrency_id": "stream"}
+# A request to the host's inference server: the network waits, not the cores.
+SERVER = {"concurrency_limit": 8, "concurrency_id": "server"}
+# Watching a run someone else shares: an async stream that sleeps between looks, holding no
+# thread and no core, so a whole class can watch at once.
+WATCH = {"concurrency_limit": None, "concurrency_id": "watch"}
 
 
 def _frame_drawn(state) -> None:
@@ -135,6 +140,19 @@ def guard(fn):
     becomes its translated message; anything else is logged and answered with a generic
     message, so one visitor's bad input never takes the app down for the others.
     """
+    if inspect.isasyncgenfunction(fn):
+        @functools.wraps(fn)
+        async def stream_async(*args):
+            lang = normalize(args[-1] if args else None)
+            try:
+                async for item in fn(*args[:-1], lang):
+                    yield item
+            except gr.Error:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                raise _error(exc, lang) from exc
+        return stream_async
+
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def stream(*args):

@@ -15,9 +15,11 @@ import gradio as gr
 from playground import backends
 from playground.core import validate
 from playground.core.i18n import t
-from playground.text import generation, generation_figures as figures
+from playground.backends import remote
+from playground.core.errors import UserError
+from playground.text import generation, generation_figures as figures, server_generation
 from playground.text.generation import Steps
-from pages.common import I18N, LIGHT, MODEL, STREAM, Number, Radio, Slider, guard
+from pages.common import I18N, LIGHT, MODEL, SERVER, STREAM, Number, Radio, Slider, guard
 
 TAB_ID = "generation"
 
@@ -247,6 +249,97 @@ def shown_model(steps, lang):
     return _model_of(steps, lang)
 
 
+# --- a larger model through the host's server -------------------------------------------------
+
+def _server_view(prompt, exchange, position, lang):
+    return (server_generation.tokens_html(prompt, exchange, lang),
+            server_generation.status(exchange, lang),
+            server_generation.bars_figure(exchange, position, lang),
+            server_generation.raw_json(exchange))
+
+
+@guard
+def generate_server(prompt, max_tokens, temperature, top_p, lang):
+    """`generate_server`: continue the prompt on the server the host configured (never one a
+    visitor names), streaming; the bars from the log-probabilities it sends back."""
+    if not remote.configured():
+        raise UserError("server_generation_not_configured")
+    prompt = _prompt(prompt)
+    n = _max_tokens(max_tokens, lang, server_generation.MAX_NEW_TOKENS)
+    temperature, _, top_p = _settings(temperature, 0, top_p, lang)
+    exchange = server_generation.exchange_for(prompt, n, temperature, top_p)
+    try:
+        for _ in server_generation.stream(exchange):
+            yield (*_server_view(prompt, exchange, 1, lang), {"prompt": prompt, "exchange": exchange})
+    except (OSError, RuntimeError, ValueError) as exc:       # httpx's errors are OSErrors too
+        raise UserError("server_generation_failed", url=remote.url(), reason=str(exc)[:200]) from exc
+    yield (*_server_view(prompt, exchange, 1, lang), {"prompt": prompt, "exchange": exchange})
+
+
+@guard
+def server_position(position, result, lang):
+    """`generate_server_position`: the bars at another position of the last reply (no new
+    request: the visitor's state holds what the server sent)."""
+    if not isinstance(result, dict) or result.get("exchange") is None:
+        return gr.skip(), gr.skip()
+    exchange = result["exchange"]
+    position = validate.integer(position, t("server_generation_position", lang), 1,
+                                server_generation.MAX_NEW_TOKENS)
+    return (server_generation.bars_figure(exchange, position, lang),
+            server_generation.status(exchange, lang))
+
+
+@guard
+def server_again(result, position, lang):
+    """On a language switch: the last reply redrawn (no new request)."""
+    if not isinstance(result, dict) or result.get("exchange") is None:
+        return (gr.skip(),) * 4
+    position = validate.integer(position, t("server_generation_position", lang), 1,
+                                server_generation.MAX_NEW_TOKENS)
+    return _server_view(result["prompt"], result["exchange"], position, lang)
+
+
+@guard
+def server_note(lang):
+    """Which server the host configured, or how a host configures one."""
+    if remote.configured():
+        return t("server_generation_configured", lang, title=remote.title())
+    return t("server_generation_how", lang, url=remote.ENV_URL, model=remote.ENV_MODEL)
+
+
+def _server_section(lang, tab, prompt, temperature, top_p):
+    with gr.Accordion(I18N("server_generation_heading"), open=False, elem_id="generation-server-box"):
+        gr.Markdown(I18N("server_generation_lesson"))
+        note = gr.Markdown(elem_id="generation-server-note")
+        with gr.Row():
+            max_tokens = Slider(1, server_generation.MAX_NEW_TOKENS, value=40, step=1,
+                                label=I18N("generation_max_tokens"), scale=3,
+                                elem_id="generation-server-tokens")
+            go = gr.Button(I18N("server_generation_go"), variant="primary", scale=1,
+                           elem_id="generation-server-go")
+            stop = gr.Button(I18N("generation_stop"), variant="stop", scale=1,
+                             elem_id="generation-server-stop")
+        status = gr.Markdown(elem_id="generation-server-status")
+        text = gr.HTML(elem_id="generation-server-text", css_template=figures.CSS)
+        position = Slider(1, server_generation.MAX_NEW_TOKENS, value=1, step=1,
+                          label=I18N("server_generation_position"), elem_id="generation-server-position")
+        bars = gr.Plot(elem_id="generation-server-bars", show_label=False)
+        with gr.Accordion(I18N("server_generation_raw"), open=False):
+            raw = gr.JSON(show_label=False, elem_id="generation-server-raw")
+        result = gr.State(None)
+    running = go.click(generate_server, [prompt, max_tokens, temperature, top_p, lang],
+                       [text, status, bars, raw, result], api_name="generate_server",
+                       show_progress="minimal", **SERVER)
+    stop.click(None, cancels=[running], api_visibility="private")
+    position.change(server_position, [position, result, lang], [bars, status],
+                    api_name="generate_server_position", trigger_mode="always_last",
+                    show_progress="hidden", **LIGHT)
+    gr.on([tab.select, lang.change], server_note, lang, note, api_visibility="private",
+          show_progress="hidden", **LIGHT)
+    lang.change(server_again, [result, position, lang], [text, status, bars, raw],
+                api_visibility="private", show_progress="hidden", **LIGHT)
+
+
 # --- layout and events --------------------------------------------------------------------
 
 def build(lang: gr.Component) -> gr.Tab:
@@ -377,4 +470,5 @@ def build(lang: gr.Component) -> gr.Tab:
         gr.api(compare_api, api_name="generate_compare_model", **STREAM)
         lang.change(compare_again, [compare_result, lang], compare_out, api_visibility="private",
                     show_progress="hidden", **LIGHT)
+        _server_section(lang, tab, prompt, temperature, top_p)
     return tab

@@ -3,19 +3,21 @@ visitor's own) corpus; learned positions against RoPE; what 10 minutes of traini
 scaling laws."""
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
+import anyio
 import gradio as gr
 
 from playground.core import validate
 from playground.core.errors import UserError
 from playground.core.i18n import LANGS, t
-from playground.lifecycle import corpus, pretrained, pretraining, scaling
+from playground.lifecycle import corpus, pretrained, pretraining, scaling, shared_runs
 from playground.lifecycle import pretraining_config as settings    # no torch: for the layout
 from playground.lifecycle import pretraining_figures as figs
 from playground.lifecycle import scaling_figures
-from pages.common import (I18N, LIGHT, TRAINING, URL_TAB_JS, Dropdown, Radio, Slider,
+from pages.common import (I18N, LIGHT, TRAINING, WATCH, URL_TAB_JS, Dropdown, Radio, Slider,
                           acknowledge_frames, app_of, guard)
 
 TAB_ID = "pretraining"
@@ -96,7 +98,9 @@ def reset(session, corpus_name, own, tokens, size, positions, lr, steps, tempera
         session.stop(wait=pretraining.STOP_WAIT)
     config = _config(corpus_name, own, tokens, size, positions, lr, steps, temperature, prompt,
                      seed, lang)
-    return _at_rest(pretraining.prepare(None, config, own), lang, layer, "ready")
+    new = pretraining.prepare(None, config, own)
+    shared_runs.handover(session, new)
+    return _at_rest(new, lang, layer, "ready")
 
 
 @guard
@@ -155,7 +159,8 @@ def load_checkpoint(session, corpus_name, temperature, prompt, layer, lang):
         raise UserError("error_text_too_long", length=len(str(prompt)), limit=pretraining.MAX_PROMPT)
     if session is not None:
         session.stop(wait=pretraining.STOP_WAIT)
-    session = pretrained.load(corpus_name, temperature, validate.well_formed(prompt))
+    old, session = session, pretrained.load(corpus_name, temperature, validate.well_formed(prompt))
+    shared_runs.handover(old, session)
     c = session.config
     return (*_at_rest(session, lang, layer, "loaded"), c.tokens, c.size, c.positions, c.seed, c.lr)
 
@@ -210,12 +215,82 @@ def read_upload(path, lang):
 
 
 @guard
+def compare_empty(compared, lang):
+    """Before any comparison: the figure's axes, titled in the visitor's language."""
+    if compared:
+        return gr.skip()
+    return figs.compare_figure(pretraining.Comparison(), lang)
+
+
+@guard
 def compare(corpus_name, own, tokens, size, lr, steps, seed, lang):
     """Handler of `pretraining_train_compare`: the same run with learned positions and with RoPE."""
     config = _config(corpus_name, own, tokens, size, "learned", lr, steps, 0.8, "", seed, lang)
     data = pretraining.load_corpus(config, own)
     for result in pretraining.compare(config, data, config.steps):
         yield figs.compare_figure(result, lang), figs.compare_text(result, lang)
+
+
+# --- a run shown to the class ---------------------------------------------------------------
+
+def share_handler(runs: shared_runs.SharedRuns):
+    @guard
+    def share(session, lang):
+        """Handler of `pretraining_share`: a code under which the class watches this run."""
+        if session is None:
+            raise UserError("pretraining_error_no_model")
+        return t("pretraining_share_code", lang, code=runs.share(session),
+                 minutes=shared_runs.WATCH_SECONDS // 60)
+    return share
+
+
+def watch_handler(runs: shared_runs.SharedRuns):
+    @guard
+    async def watch(session, code, layer, lang):
+        """Handler of `pretraining_watch`: follow the run shared under `code`, live, without
+        training anything (no thread is held between two looks). The watcher's own run, if
+        one goes on, pauses."""
+        code = shared_runs.read_code(code)
+        layer = _layer(layer, lang)
+        if runs.get(code) is None:
+            raise UserError("pretraining_watch_no_run", code=code)
+        if session is not None:
+            await anyio.to_thread.run_sync(lambda: session.stop(wait=pretraining.STOP_WAIT))
+        frames = 0
+        for event in shared_runs.watch(runs, code):
+            if event[0] == "wait":
+                await asyncio.sleep(event[1])
+            elif event[0] == "frame":
+                attention = frames % ATTENTION_EVERY == 0
+                frame = await anyio.to_thread.run_sync(event[1].frame, 0, 0.0, None, attention)
+                event, frames = None, frames + 1
+                picture = _picture(None, lang, frame, layer, attention)[1:]
+                yield (*picture, t("pretraining_watching", lang, code=code, step=f"{frame.step:,}"))
+            else:
+                yield (gr.skip(),) * 4 + (t(f"pretraining_watch_{event[0]}", lang, code=code,
+                                            minutes=shared_runs.WATCH_SECONDS // 60),)
+    return watch
+
+
+def _class_section(lang, session, shown, runs):
+    """Share my run under a code; watch the run shared under a code."""
+    with gr.Accordion(I18N("pretraining_class_heading"), open=False, elem_id="pretraining-class"):
+        gr.Markdown(I18N("pretraining_class_lesson"))
+        with gr.Row():
+            share_btn = gr.Button(I18N("pretraining_share_button"), elem_id="pretraining-share")
+            code = gr.Textbox(label=I18N("pretraining_watch_code"), max_lines=1, scale=1,
+                              elem_id="pretraining-watch-code")
+            watch_btn = gr.Button(I18N("pretraining_watch_button"), variant="primary",
+                                  elem_id="pretraining-watch")
+            unwatch_btn = gr.Button(I18N("pretraining_unwatch_button"), elem_id="pretraining-unwatch")
+        share_text = gr.Markdown(elem_id="pretraining-share-text")
+    share_btn.click(share_handler(runs), [session, lang], share_text, api_name="pretraining_share",
+                    show_progress="hidden", **LIGHT)
+    watching = watch_btn.click(watch_handler(runs), [session, code, shown[0], lang], shown[1:],
+                               api_name="pretraining_watch",
+                               show_progress="hidden", **WATCH)
+    unwatch_btn.click(None, None, None, cancels=[watching], api_visibility="private", queue=False)
+    return watching
 
 
 def _controls():
@@ -250,7 +325,7 @@ def _controls():
     return corpus_name, own, upload, tokens, size, positions, lr, steps, temperature, prompt, seed
 
 
-def _live_section(lang, tab):
+def _live_section(lang, tab, runs):
     with gr.Row():
         (corpus_name, own, upload, tokens, size, positions, lr, steps, temperature, prompt,
          seed) = _controls()
@@ -279,6 +354,8 @@ def _live_section(lang, tab):
     still = [*picture, run_state]
     running = train_btn.click(train, [session, *controls, layer, lang], picture,
                               api_name="pretraining_train", show_progress="full", **TRAINING)
+    watching = _class_section(lang, session, [layer, *still[1:]], runs)
+    train_btn.click(None, None, None, cancels=[watching], api_visibility="private", queue=False)
     train_btn.click(None, lang, run_state, js=started_js(), api_visibility="private",
                     show_progress="hidden")
     acknowledge_frames(loss, session)
@@ -351,7 +428,9 @@ def _scaling_section(lang, tab):
 def build(lang: gr.Component) -> gr.Tab:
     with gr.Tab(I18N("tab_pretraining"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
         gr.Markdown(I18N("pretraining_lesson"))
-        controls = _live_section(lang, tab)
+        # The app's one registry of runs shown to a class (SharedRuns is thread-safe; a run
+        # is in it only because its owner pressed Share).
+        controls = _live_section(lang, tab, shared_runs.SharedRuns())
         compare_btn, stop_btn, compare_steps, compare_plot, compare_note = _compare_section(controls)
         corpus_name, own, tokens, size, positions, lr, steps, temperature, prompt, seed = controls
         comparing = compare_btn.click(compare, [corpus_name, own, tokens, size, lr, compare_steps, seed,
@@ -360,5 +439,9 @@ def build(lang: gr.Component) -> gr.Tab:
                                       show_progress="minimal", **TRAINING)
         stop_btn.click(None, None, None, cancels=[comparing], api_visibility="private",
                        queue=False)
+        compared = gr.State(False)
+        compare_btn.click(lambda: True, None, compared, queue=False, api_visibility="private")
+        gr.on([tab.select, lang.change], compare_empty, [compared, lang], compare_plot,
+              api_visibility="private", show_progress="hidden", **LIGHT)
         _scaling_section(lang, tab)
     return tab

@@ -51,13 +51,14 @@ if [ "${GENAI_PLAYGROUND_QWEN:-1}" = 1 ] && ! "$VENV/bin/python" -c "import impo
 fi
 
 if [ $DEV = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] \
-                     || [ ! -f /usr/share/dict/spanish ]; }; then
+                     || [ ! -f /usr/share/dict/spanish ] || [ ! -d /usr/share/datasets/fashion-mnist ]; }; then
   # The browser tests drive Debian's chromium; the emoji font makes screenshots show what
   # visitors see (their systems have one); wspanish's word list checks that Gemma continues
-  # the course's Spanish prompt with whole Spanish words (tests/test_gemma.py).
-  echo "[setup] installing Debian's chromium, an emoji font and wspanish for the tests"
+  # the course's Spanish prompt with whole Spanish words (tests/test_gemma.py); Fashion-MNIST
+  # (31 MB) checks that the images the tabs ship are the dataset's (tests/test_network_types.py).
+  echo "[setup] installing Debian's chromium, an emoji font, wspanish and Fashion-MNIST for the tests"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-color-emoji wspanish >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-noto-color-emoji wspanish dataset-fashion-mnist >/dev/null
 fi
 echo "[setup] ready: $VENV"

@@ -1,6 +1,6 @@
 """Train the Pre-training tab's checkpoints: "what 10 minutes of training writes".
 
-    flock /tmp/train.lock python scripts/train_pretraining.py [--minutes 10]
+    flock /tmp/train.lock python scripts/train_pretraining.py [--minutes 10] [--only en] [--steps N]
 
 The "small" preset (nanoGPT's CPU baby GPT: 4 layers, 4 heads, width 128, context 64,
 learned positions, characters) trained on the Reina-Valera 1909 (Spanish) and on the King
@@ -26,7 +26,7 @@ LR_MAX, LR_MIN = 1e-3, 1e-4
 SAMPLES_AT = (0, 100, 500, 2000, 5000)
 
 
-def train_one(name: str, seconds: float, seed: int = 0) -> None:
+def train_one(name: str, seconds: float, seed: int = 0, steps: int | None = None) -> None:
     config = pretraining.Config(corpus=name, tokens="char", size="small", positions="learned",
                                 seed=seed, lr=LR_MAX, prompt=pretraining.DEFAULT_PROMPTS[name])
     session = pretraining.Session(config, pretraining.load_corpus(config))
@@ -35,7 +35,7 @@ def train_one(name: str, seconds: float, seed: int = 0) -> None:
     for _ in range(50):
         session.train_step()
     per_step = (time.monotonic() - start) / 50
-    total = max(100, int(seconds / per_step * 0.9))
+    total = steps or max(100, int(seconds / per_step * 0.9))
     print(f"{name}: {per_step * 1000:.1f} ms a step -> {total:,} steps", flush=True)
     while session.step < total:
         progress = session.step / total
@@ -61,9 +61,13 @@ def train_one(name: str, seconds: float, seed: int = 0) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--only", choices=list(SHARE), help="train one corpus's checkpoint")
+    parser.add_argument("--steps", type=int, help="this many steps, whatever the time (a machine "
+                        "shared with other jobs trains fewer steps in the same minutes)")
     args = parser.parse_args(argv)
     for name, share in SHARE.items():
-        train_one(name, args.minutes * 60 * share)
+        if args.only in (None, name):
+            train_one(name, args.minutes * 60 * share, steps=args.steps)
     return 0
 
 

@@ -204,3 +204,71 @@ def test_posttraining_journey_classify_reward_best_of_n(page_in, lang):
                                                                       timeout=60_000)
     page.wait_for_timeout(1500)
     screenshot(page, f"posttraining-journey-{lang}")
+
+
+# --- Network types tab ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_network_types_journey_cnn_step_shift_rnn_measure(page_in, lang):
+    """Pick a test garment, read a convolution step, shift the image, read a sequence with both
+    models and measure them; every text in the visitor's language."""
+    from playground.images.fashion import class_names
+    page = page_in(lang, tab="network_types")
+    expect(page.locator("#nt-maps")).to_contain_text(t("nt_maps_title", lang).split("<br>")[0], timeout=60_000)
+    expect(page.locator("#nt-family")).to_contain_text(t("nt_family_title", lang), timeout=30_000)
+    boot = class_names(lang)[9]
+    page.locator("#nt-class input").click()
+    page.get_by_role("option", name=boot).click()
+    expect(page.locator("#nt-image")).to_contain_text(t("nt_image_example", lang, name=boot), timeout=30_000)
+    expect(page.locator("#nt-patches")).to_contain_text(t("nt_channel", lang, c=8), timeout=30_000)
+    _set_number(page, "nt-row", 9)
+    expect(page.locator("#nt-step")).to_contain_text(t("nt_step_row", lang).lower() + " 9", timeout=30_000)
+    expect(page.locator("#nt-step")).to_contain_text("max(0,", timeout=30_000)
+    _set_number(page, "nt-shift", 3)
+    expect(page.locator("#nt-shifted")).to_contain_text(t("nt_shifted_title", lang, s=3), timeout=30_000)
+    expect(page.locator("#nt-shift-text")).to_contain_text(t("nt_model_mlp", lang), timeout=30_000)
+    sequence = page.locator("#nt-sequence textarea, #nt-sequence input").first
+    sequence.fill("5 2 8 1 4")
+    page.locator("#nt-read").click()
+    expect(page.locator("#nt-answers")).to_contain_text(t("nt_task", lang, first=5, n=5).replace("**", ""),
+                                                        timeout=30_000)
+    page.locator("#nt-measure").click()
+    expect(page.locator("#nt-timing")).to_contain_text(t("nt_timing_title", lang).split("<br>")[0],
+                                                       timeout=120_000)
+    expect(page.locator("#nt-gradient")).to_contain_text(t("nt_distance_axis", lang), timeout=30_000)
+    page.wait_for_timeout(1500)
+    screenshot(page, f"network-types-{lang}")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_network_types_drawing_on_the_sketchpad_changes_the_prediction(page_in, lang):
+    """Draw a trouser (two long legs) with the mouse; the CNN reads the drawing, not the example."""
+    page = page_in(lang, tab="network_types")
+    expect(page.locator("#nt-probs")).to_contain_text(t("nt_probs_title", lang), timeout=60_000)
+    before = page.locator("#nt-probs").inner_text()
+    sketch = page.locator("#nt-sketch")
+    sketch.scroll_into_view_if_needed()
+    # Gradio's own brush tool (its label follows the page's language); drawing starts with it
+    sketch.locator("button[aria-label='Brush'], button[aria-label='Pincel']").first.click()
+    canvas = sketch.locator("canvas").first
+    box = canvas.bounding_box()
+    assert box and box["width"] > 50
+    x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
+    for left in (0.35, 0.62):                     # two legs joined at the waist
+        page.mouse.move(x0 + w * left, y0 + h * 0.15)
+        page.mouse.down()
+        for k in range(1, 11):
+            page.mouse.move(x0 + w * left, y0 + h * (0.15 + 0.07 * k), steps=2)
+        page.mouse.up()
+    page.mouse.move(x0 + w * 0.33, y0 + h * 0.15)
+    page.mouse.down()
+    page.mouse.move(x0 + w * 0.64, y0 + h * 0.15, steps=5)
+    page.mouse.up()
+    page.wait_for_timeout(500)
+    page.locator("#nt-use-drawing").click()
+    expect(page.locator("#nt-image")).to_contain_text(t("nt_image_drawing", lang), timeout=30_000)
+    page.wait_for_timeout(500)
+    after = page.locator("#nt-probs").inner_text()
+    assert after != before
+    page.wait_for_timeout(800)
+    screenshot(page, f"network-types-drawing-{lang}")

@@ -34,6 +34,7 @@ LOCALE = {"es": "en-US", "en": "es-ES"}     # the browser says the other languag
 FIRST_TEXT = {
     "generation": ("#generation-bars .gtitle", "generation_bars_title", {"T": "0.8"}),
     "vae": ("#vae-grid .gtitle", "vae_grid_title", {}),
+    "network_types": ("#nt-probs .gtitle", "nt_probs_title", {}),
 }
 
 

@@ -103,3 +103,25 @@ def test_a_gan_run_ends_at_its_time_limit(monkeypatch):
     frames = list(gan_page.train(None, "ring", 0.001, 0.001, 1, "en"))
     run = frames[-1][1]
     assert time.monotonic() - t0 < 3.0 and 0 < run.step < 10**6
+
+
+def test_a_live_run_stops_when_a_newer_one_begins():
+    """The run control the Training, Pre-training and Post-training sessions share."""
+    import threading
+
+    from playground.core.pacing import LiveRun
+
+    live = LiveRun()
+    first = live.begin()
+    assert not live.idle.is_set() and not live.superseded(first)
+    ended = threading.Event()
+
+    def worker():                       # a run goes on while it is the latest
+        while not live.superseded(first):
+            time.sleep(0.01)
+        live.end()
+        ended.set()
+
+    threading.Thread(target=worker).start()
+    newer = live.stop(wait=5.0)         # Pause: waits until the run is at rest
+    assert ended.is_set() and live.idle.is_set() and newer == first + 1 and live.superseded(first)

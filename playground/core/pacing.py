@@ -89,3 +89,41 @@ class Pacer:
         with self._lock:
             self.sent += 1
             self.last = time.monotonic()
+
+
+class LiveRun:
+    """The stoppable part of a visitor's live training (Training, Pre-training, Post-training):
+    runs are numbered, and a run goes on only while it is the latest, so Pause, Reset or a
+    new run stop the one going on by starting a new number (`stop`). `idle` is set while no
+    run goes on, for a caller that wants to show the model at rest; `pacer` paces the frames
+    to the visitor's page; `ended_by` says how the last run ended."""
+
+    def __init__(self):
+        self.run = 0                    # the id of the latest run; older runs stop
+        self.idle = threading.Event()   # clear while a run is going on
+        self.idle.set()
+        self.pacer = Pacer()            # frames go no faster than this visitor's page draws them
+        self.ended_by = None
+
+    def stop(self, wait: float = 0.0) -> int:
+        """End the current run, if any: it stops when it sees a newer run id. Returns the new
+        id. With `wait`, wait (at most `wait` seconds) until the run has ended, so that the
+        caller (Pause, Step, Reset) shows the model as it is at rest."""
+        self.run += 1
+        if wait:
+            self.idle.wait(wait)
+        return self.run
+
+    def begin(self) -> int:
+        """A new run, the only one from now on: its id. Call `end` when it ends (finally)."""
+        run = self.stop()
+        self.idle.clear()
+        self.pacer.start()
+        self.ended_by = None
+        return run
+
+    def end(self) -> None:
+        self.idle.set()
+
+    def superseded(self, run: int) -> bool:
+        return self.run != run

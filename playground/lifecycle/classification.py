@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -191,23 +190,14 @@ class Frame:
     stopped: str | None = None      # "done", "seconds" or None while running
 
 
-class Session:
+class Session(pacing.LiveRun):
     """One visitor's classifiers, trained one after the other, and their results."""
 
     def __init__(self, config: Config):
         self.config = config
         self.data = messages(config.lang)
         self.results: dict[str, Result] = {}
-        self.run = 0
-        self.pacer = pacing.Pacer()
-        self.idle = threading.Event()
-        self.idle.set()
-
-    def stop(self, wait: float = 0.0) -> int:
-        self.run += 1
-        if wait:
-            self.idle.wait(wait)
-        return self.run
+        super().__init__()                      # run, idle, pacer, stop
 
     def inputs(self, variant: str, split: str):
         """(inputs, mask) of the train or test split for `variant`'s model."""
@@ -230,9 +220,7 @@ class Session:
     def train(self, max_seconds: float = RUN_SECONDS, frame_seconds: float | None = None):
         """Train every chosen variant in turn, yielding a Frame after each epoch."""
         frame_seconds = pacing.frame_seconds() if frame_seconds is None else frame_seconds
-        run = self.stop()
-        self.idle.clear()
-        self.pacer.start()
+        run = self.begin()
         start = time.monotonic()
         try:
             for variant in self.config.variants:
@@ -247,7 +235,7 @@ class Session:
                     return
             yield Frame(dict(self.results), None, time.monotonic() - start, "done")
         finally:
-            self.idle.set()
+            self.end()
 
     def _train_variant(self, variant, run, start, max_seconds):
         """Yields None after each epoch, "seconds" when the run's time is up."""

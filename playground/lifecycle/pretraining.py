@@ -27,7 +27,7 @@ import torch
 from playground.core import pacing, validate
 from playground.core.errors import UserError
 from playground.core.i18n import t
-from playground.lifecycle import corpus
+from playground.lifecycle import corpus, shared_runs
 from playground.lifecycle.gpt import GPT, GPTConfig
 from playground.text.attention import Analysis, token_label
 
@@ -79,7 +79,7 @@ def windows(data: torch.Tensor, starts, T: int):
     return x, y
 
 
-class Session:
+class Session(pacing.LiveRun):
     """One visitor's pre-training run."""
 
     def __init__(self, config: Config, data: corpus.Corpus):
@@ -104,12 +104,9 @@ class Session:
         self.history = {"step": [], "train": [], "val": []}
         self.samples: dict[int, str] = {}
         self.batch_losses: list[float] = []     # since the last point of the curves
-        self.run = 0
-        self.idle = threading.Event()
-        self.idle.set()
-        self.pacer = pacing.Pacer()
-        self.ended_by = None
+        super().__init__()                      # run, idle, pacer, stop; ended_by
         self.lock = threading.Lock()
+        self.shared_in = None                   # the registry it was shared in (shared_runs)
         self._record()
         self.samples[0] = self.sample()
 
@@ -174,12 +171,6 @@ class Session:
                         np.zeros((att.shape[0], len(ids), 1), np.float32), causal=True)
 
     # --- runs
-    def stop(self, wait: float = 0.0) -> int:
-        self.run += 1
-        if wait:
-            self.idle.wait(wait)
-        return self.run
-
     def matches(self, config: Config) -> bool:
         return config.structure() == self.config.structure()
 
@@ -205,7 +196,9 @@ def prepare(session: Session | None, config: Config, own_text: str | None = None
     if session is not None:
         session.stop(wait=STOP_WAIT)
     if session is None or not session.matches(config):
-        return Session(config, load_corpus(config, own_text))
+        new = Session(config, load_corpus(config, own_text))
+        shared_runs.handover(session, new)      # a class watching this run goes on with the new one
+        return new
     prompt_changed = (config.prompt, config.temperature) != (session.config.prompt,
                                                              session.config.temperature)
     session.set_hyperparameters(config)
@@ -220,10 +213,7 @@ def train(session: Session, max_steps: int | None = None, max_seconds: float = R
     draws them), until `max_steps` steps (the config's) or `max_seconds`. Every
     `attention_every`-th frame carries the attention of the model as it is."""
     max_steps = session.config.steps if max_steps is None else max_steps
-    run = session.stop()
-    session.idle.clear()
-    session.pacer.start()
-    session.ended_by = None
+    run = session.begin()
     try:
         start = time.monotonic()
         done, frames = 0, 0
@@ -254,7 +244,7 @@ def train(session: Session, max_steps: int | None = None, max_seconds: float = R
             if stopped:
                 return
     finally:
-        session.idle.set()
+        session.end()
 
 
 # --- learned positions against RoPE ---------------------------------------------------------

@@ -130,7 +130,8 @@ def compare_figure(result: Comparison, lang: str):
     x_end = max([max(c["step"]) for c in result.curves.values()] + [10])
     bigram = _baseline(result.bigram, t("pretraining_baseline_bigram", lang,
                                         loss=plotstyle.fmt(result.bigram, 2)), COLORS["bigram"], x_end)
-    traces.append(bigram)
+    if result.curves:                   # before any run: the axes, titled, and nothing drawn
+        traces.append(bigram)
     contexts = [f"{f * result.block_size}" for f in CONTEXT_FACTORS]
     for positions, losses in result.long_context.items():
         traces.append({"type": "bar", "x": contexts, "y": [round(v, 3) for v in losses],

@@ -205,7 +205,7 @@ def grid(extent: float, n: int):
     return torch.stack([x1.reshape(-1), x2.reshape(-1)], dim=1)
 
 
-class Session:
+class Session(pacing.LiveRun):
     """One visitor's run: their dataset, network, optimizer and loss history."""
 
     def __init__(self, config: Config):
@@ -220,24 +220,11 @@ class Session:
         self.generator = init_weights(self.model, config.seed)
         self.optimizer = make_optimizer(self.model, config.optimizer, config.lr)
         self.epoch = 0
-        self.run = 0                    # the id of the latest run; older runs stop
-        self.idle = threading.Event()   # clear while a run (train_epochs) is going on
-        self.idle.set()
-        self.pacer = pacing.Pacer()     # frames go no faster than this visitor's page draws them
-        self.ended_by = None            # how the last run ended: "epochs", "seconds", None
+        super().__init__()              # run, idle, pacer, stop; ended_by: "epochs", "seconds"
         self.history = {"epoch": [], "train": [], "test": []}
         self.lock = threading.Lock()    # a paused run may still be finishing its last epoch
         with one_thread():
             self._record()
-
-    def stop(self, wait: float = 0.0) -> int:
-        """End the current run, if any: a run stops when it sees a newer run id. Returns
-        the new id. With `wait`, wait (at most `wait` seconds) until the run has ended, so
-        that the caller (Pause, Step, Reset) shows the network as it is at rest."""
-        self.run += 1
-        if wait:
-            self.idle.wait(wait)
-        return self.run
 
     def matches(self, config: Config) -> bool:
         return config.structure() == self.config.structure()
@@ -312,14 +299,11 @@ def train_epochs(session: Session, epochs_per_frame: int = 2, max_epochs: int = 
     before the page has drawn the last (session.pacer); stop after `max_epochs` epochs or
     `max_seconds` seconds."""
     frame_seconds = FRAME_SECONDS if frame_seconds is None else frame_seconds
-    run = session.stop()                # this run, and no other, trains from now on
-    session.idle.clear()
-    session.pacer.start()
-    session.ended_by = None
+    run = session.begin()               # this run, and no other, trains from now on
     try:
         yield from _run(session, run, epochs_per_frame, max_epochs, max_seconds, frame_seconds)
     finally:
-        session.idle.set()
+        session.end()
 
 
 def _run(session, run, epochs_per_frame, max_epochs, max_seconds, frame_seconds):
