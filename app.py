@@ -12,10 +12,27 @@ import os
 
 import gradio as gr
 
-from pages import (attention, chat, diffusion, embeddings, experts, gan, generation, hardware, models,
-                   network_types, neuron, posttraining, pretraining, rag, tokens, training, transformer, vae)
-from pages.common import I18N, LANGUAGE_SETTLED_JS, PAGE_JS, follow_page_language
-from playground.core.i18n import LANGS, t
+from playground.core import deferred
+
+# The lessons that pull torch in at import (their networks are defined at module level) are
+# imported deferred: the page build needs their names, not their bodies, which run on first
+# use or in the warm-up after launch (main). tests/test_cold_start.py checks that building the
+# app imports neither torch nor transformers.
+DEFERRED = ("playground.images.gan2d", "playground.images.gan_images", "playground.images.diffusion",
+            "playground.images.diffusion2d", "playground.images.vae",
+            "playground.images.generative_models", "playground.lifecycle.moe",
+            "playground.lifecycle.moe_figures", "playground.lifecycle.gpt",
+            "playground.lifecycle.pretraining", "playground.lifecycle.pretrained",
+            "playground.networks.convolution", "playground.networks.convolution_figures",
+            "playground.networks.recurrence", "playground.networks.recurrence_figures",
+            "playground.networks.family")
+deferred.defer(DEFERRED)
+
+from pages import (attention, chat, diffusion, embeddings, experts, gan, generation, hardware,  # noqa: E402
+                   models, network_types, neuron, posttraining, pretraining, rag, tokens, training,
+                   transformer, vae)
+from pages.common import HEAD, I18N, LANGUAGE_SETTLED_JS, PAGE_JS, follow_page_language  # noqa: E402
+from playground.core.i18n import LANGS, t  # noqa: E402
 
 # In the course's order; the Models panel last.
 PAGES = [neuron, training, network_types, tokens, embeddings, attention, transformer, generation, chat,
@@ -183,7 +200,7 @@ def launch_kwargs() -> dict:
     # System fonts only: the app must look right offline, where web fonts cannot load.
     font = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "sans-serif"]
     theme = gr.themes.Soft(text_size="lg", font=font, font_mono=["ui-monospace", "monospace"])
-    return {"i18n": I18N, "css": CSS, "theme": theme, "ssr_mode": False}
+    return {"i18n": I18N, "css": CSS, "theme": theme, "ssr_mode": False, "head": HEAD}
 
 
 def prepare(demo: gr.Blocks) -> gr.Blocks:
@@ -240,15 +257,40 @@ def main(argv=None):
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
     args = parser.parse_args(argv)
-    if os.environ.get("GENAI_PRELOAD", "1") != "0":
-        # Load the models while the first visitors read the first tab (SmolLM2 first: the
-        # slowest). The server answers at once; nothing waits for this.
-        from playground import backends
-        backends.preload_in_background()
     demo = prepare(build_app())
     demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, **launch_kwargs())
     add_openai_routes(demo)
+    if os.environ.get("GENAI_PRELOAD", "1") != "0":
+        warm_up_in_background()
     demo.block_thread()
+
+
+def warm_up_in_background(delay: float | None = None) -> None:
+    """After launch, in one low-priority thread: the deferred lessons' bodies (torch), then
+    the models in backends.PRELOAD_ORDER, while the first visitors read the first tab. The
+    server answers at once; nothing waits for this, and a visitor who needs a model sooner
+    loads it (the backends' locks make both share one copy).
+
+    It starts `delay` seconds after launch ($GENAI_WARMUP_DELAY, default 10): importing torch
+    and loading models hold Python's lock for seconds, and a first page served meanwhile took
+    several times longer (bench/bench_cold_start.py)."""
+    import threading
+    import time
+
+    if delay is None:
+        delay = float(os.environ.get("GENAI_WARMUP_DELAY", 10))
+
+    def run():
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # Linux: this thread
+        except (AttributeError, OSError):
+            pass
+        time.sleep(delay)
+        deferred.load_all()
+        from playground import backends
+        backends.preload_in_background().join()
+
+    threading.Thread(target=run, name="genai-playground-warm-up", daemon=True).start()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import gradio as gr
 from playground.text import chat
 from playground.core import validate
 from playground.core.i18n import DEFAULT_LANG, t
-from pages.common import I18N, LIGHT, MODEL, Slider, guard
+from pages.common import I18N, LIGHT, STREAM, Slider, guard
 
 TAB_ID = "chat"
 TEMPERATURE_MAX = 2.0
@@ -148,7 +148,7 @@ def build(lang: gr.Component) -> gr.Tab:
         inputs = [message, chatbot, system, temperature, max_tokens, chosen, lang]
         replying = gr.on([message.submit, send.click], respond, inputs,
                          [message, chatbot, template, notice], api_name="chat",
-                         show_progress="minimal", **MODEL)
+                         show_progress="minimal", **STREAM)
         stop.click(None, cancels=[replying], api_visibility="private")
         show_template.change(lambda on: gr.update(visible=on), show_template, template,
                              queue=False, api_visibility="private")
@@ -163,5 +163,5 @@ def build(lang: gr.Component) -> gr.Tab:
                     show_progress="hidden", **LIGHT)
         model.input(lambda m: m, model, chosen, queue=False, api_visibility="private").then(
             context, inputs, [template, notice], api_visibility="private", **LIGHT)
-        gr.api(chat_with_model, api_name="chat_with_model", **MODEL)
+        gr.api(chat_with_model, api_name="chat_with_model", **STREAM)
     return tab

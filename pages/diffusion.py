@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gradio as gr
 
-from playground.images import diffusion, diffusion2d, fashion, gan2d
-from playground.core import validate
+from playground.images import diffusion, diffusion2d, fashion, shapes2d
+from playground.core import deferred, validate
 from playground.core.i18n import t
-from pages.common import I18N, LIGHT, MODEL, Dropdown, Radio, Slider, guard
+from pages.common import I18N, LIGHT, MODEL, URL_TAB_JS, Dropdown, Radio, Slider, app_of, guard
 
 TAB_ID = "diffusion"
 N_SAMPLES = 16
@@ -42,12 +42,20 @@ def generate(prompt, guidance, steps, method, seed, lang):
 @guard
 def toy(target, lang):
     """Handler of `diffusion_toy`: train a 2D diffusion live, then stream the reverse process."""
-    target = validate.choice(target, list(gan2d.TARGETS), "target")
+    target = validate.choice(target, list(shapes2d.TARGETS), "target")
     yield from diffusion2d.train_and_sample(target, TOY_STEPS, lang)
 
 
+def first_forward(tab_asked, example, step, lang):
+    """Opened from a link (?tab=diffusion): draw the forward process (a click on the tab draws
+    it through `diffusion_forward`)."""
+    if tab_asked != TAB_ID:
+        return gr.skip(), gr.skip()
+    return forward(example, step, lang)
+
+
 def build(lang: gr.Component) -> gr.Tab:
-    first = forward(0, 300, "es")
+    steps_of_model = deferred.constant("playground.images.diffusion", "T")   # diffusion.T, unrun
     with gr.Tab(I18N("tab_diffusion"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
         gr.Markdown(I18N("diffusion_lesson"))
         gr.Markdown(I18N("diffusion_forward_heading"))
@@ -55,17 +63,21 @@ def build(lang: gr.Component) -> gr.Tab:
             with gr.Column(scale=1, min_width=280):
                 example = Dropdown([(I18N(f"fashion_class_{i}"), i) for i in range(10)], value=0,
                                       label=I18N("diffusion_example"), elem_id="diffusion-example")
-                step = Slider(0, diffusion.T - 1, value=300, step=1, label=I18N("diffusion_t"),
+                step = Slider(0, steps_of_model - 1, value=300, step=1, label=I18N("diffusion_t"),
                               elem_id="diffusion-t")
                 gr.Markdown(I18N("diffusion_forward_help"),
                             latex_delimiters=[{"left": "$", "right": "$", "display": False}])
             with gr.Column(scale=2):
-                images = gr.Plot(first[0], elem_id="diffusion-forward", show_label=False)
+                # Drawn when the tab is shown (select, or a link's ?tab=), not at the page's load.
+                images = gr.Plot(None, elem_id="diffusion-forward", show_label=False)
             with gr.Column(scale=2):
-                curve = gr.Plot(first[1], elem_id="diffusion-schedule", show_label=False)
-        gr.on([example.change, step.change, lang.change], forward, [example, step, lang],
+                curve = gr.Plot(None, elem_id="diffusion-schedule", show_label=False)
+        gr.on([example.change, step.change, lang.change, tab.select], forward, [example, step, lang],
               [images, curve], api_name="diffusion_forward", trigger_mode="always_last",
               show_progress="hidden", **LIGHT)
+        asked = gr.Textbox(visible=False)
+        app_of(lang).load(first_forward, [asked, example, step, lang], [images, curve], js=URL_TAB_JS,
+                          api_visibility="private", show_progress="hidden", **LIGHT)
 
         gr.Markdown(I18N("diffusion_reverse_heading"))
         with gr.Row():
@@ -76,7 +88,7 @@ def build(lang: gr.Component) -> gr.Tab:
                             [prompt], label=I18N("diffusion_prompt_examples"))
                 guidance = Slider(0, 8, value=3, step=0.5, label=I18N("diffusion_guidance"),
                                   elem_id="diffusion-guidance")
-                steps = Slider(5, diffusion.T, value=50, step=5, label=I18N("diffusion_steps"),
+                steps = Slider(5, steps_of_model, value=50, step=5, label=I18N("diffusion_steps"),
                                elem_id="diffusion-steps")
                 method = Radio([(I18N("diffusion_ddim"), "ddim"), (I18N("diffusion_ddpm"), "ddpm")],
                                value="ddim", label=I18N("diffusion_method"), elem_id="diffusion-method")
@@ -91,7 +103,7 @@ def build(lang: gr.Component) -> gr.Tab:
         gr.Markdown(I18N("diffusion_toy_heading"))
         with gr.Row():
             with gr.Column(scale=1, min_width=280):
-                target = Radio([(I18N(f"gan_target_{k}"), k) for k in gan2d.TARGETS], value="moons",
+                target = Radio([(I18N(f"gan_target_{k}"), k) for k in shapes2d.TARGETS], value="moons",
                                label=I18N("gan_target"), elem_id="diffusion-toy-target")
                 toy_go = gr.Button(I18N("diffusion_toy_go"), variant="primary", elem_id="diffusion-toy-go")
                 gr.Markdown(I18N("diffusion_toy_help"))

@@ -5,7 +5,7 @@ import time
 
 import gradio as gr
 
-from playground.images import gan2d, gan_images
+from playground.images import gan2d, gan_images, shapes2d
 from playground.core import pacing, validate
 from pages.common import (I18N, LIGHT, URL_TAB_JS, Dropdown, Radio, Slider, acknowledge_frames,
                           app_of, guard)
@@ -87,14 +87,21 @@ def first_view(tab_asked, seed, label, seed_a, seed_b, lang):
     return [samples(seed, lang), walk(label, seed_a, seed_b, lang), *history(lang)]
 
 
+def first_show(tab_asked, state, target, lang):
+    """Opened from a link (?tab=gan): draw the 2D GAN's first frame (a click on the tab draws
+    it through `gan_show`)."""
+    if tab_asked != TAB_ID:
+        return gr.skip(), gr.skip()
+    return show(state, target, lang)
+
+
 def build(lang: gr.Component) -> gr.Tab:
-    first = gan2d.frame_figure(gan2d.GanRun("ring"), gan2d.target_points("ring", 400, seed=1), "es")
     with gr.Tab(I18N("tab_gan"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
         gr.Markdown(I18N("gan_lesson"))
         run = gr.State(None)
         with gr.Row():
             with gr.Column(scale=1, min_width=300):
-                target = Radio([(I18N(f"gan_target_{k}"), k) for k in gan2d.TARGETS], value="ring",
+                target = Radio([(I18N(f"gan_target_{k}"), k) for k in shapes2d.TARGETS], value="ring",
                                label=I18N("gan_target"), elem_id="gan-target")
                 lr_g = Slider(0.0001, 0.01, value=0.001, step=0.0001, label=I18N("gan_lr_g"),
                               elem_id="gan-lr-g")
@@ -107,7 +114,8 @@ def build(lang: gr.Component) -> gr.Tab:
                     restart = gr.Button(I18N("gan_reset"), elem_id="gan-reset")
                 gr.Markdown(I18N("gan_howto"))
             with gr.Column(scale=3):
-                plot = gr.Plot(first, elem_id="gan-plot", show_label=False)
+                # Drawn when the tab is shown (select, or a link's ?tab=gan): not at the page's load.
+                plot = gr.Plot(None, elem_id="gan-plot", show_label=False)
 
         training = start.click(train, [run, target, lr_g, lr_d, d_steps, lang], [plot, run],
                                api_name="gan_train", show_progress="hidden", **LIVE)
@@ -151,4 +159,6 @@ def build(lang: gr.Component) -> gr.Tab:
         app_of(lang).load(first_view, [asked, seed, label, seed_a, seed_b, lang],
                           [grid, path, snaps, curves], js=URL_TAB_JS, api_visibility="private",
                           show_progress="hidden", **LIGHT)
+        app_of(lang).load(first_show, [asked, run, target, lang], [plot, run], js=URL_TAB_JS,
+                          api_visibility="private", show_progress="hidden", **LIGHT)
     return tab

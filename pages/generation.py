@@ -20,7 +20,7 @@ from playground.core.errors import UserError
 from playground.text import (generation, generation_figures as figures, generation_instant,
                              server_generation)
 from playground.text.generation import Steps
-from pages.common import I18N, LIGHT, MODEL, SERVER, Number, Radio, Slider, guard
+from pages.common import I18N, LIGHT, MODEL, SERVER, STREAM, Number, Radio, Slider, guard
 from pages.instant_plot import (AFTER_PAINT_JS, enabled as instant_enabled, instant_plot,
                                 payload_json)
 
@@ -489,7 +489,7 @@ def build(lang: gr.Component) -> gr.Tab:
         # Streaming, stoppable.
         streaming = stream_btn.click(generate_stream, [prompt, max_tokens, *settings, seed, steps, lang],
                                      [stream_out, stream_status, stream_result],
-                                     api_name="generate_stream", show_progress="minimal", **MODEL)
+                                     api_name="generate_stream", show_progress="minimal", **STREAM)
         stream_stop.click(None, cancels=[streaming], api_visibility="private")
         lang.change(stream_again, [stream_result, lang], [stream_out, stream_status],
                     api_visibility="private", show_progress="hidden", **LIGHT)
@@ -498,11 +498,11 @@ def build(lang: gr.Component) -> gr.Tab:
                                       [prompt, compare_tokens, low, high, top_k, top_p, seed, steps,
                                        lang],
                                       [compare_out, compare_result], api_name="generate_compare",
-                                      show_progress="minimal", **MODEL)
+                                      show_progress="minimal", **STREAM)
         compare_stop.click(None, cancels=[comparing], api_visibility="private")
         # The same with the model named, for API clients (no component: gr.api).
-        gr.api(stream_api, api_name="generate_stream_model", **MODEL)
-        gr.api(compare_api, api_name="generate_compare_model", **MODEL)
+        gr.api(stream_api, api_name="generate_stream_model", **STREAM)
+        gr.api(compare_api, api_name="generate_compare_model", **STREAM)
         lang.change(compare_again, [compare_result, lang], compare_out, api_visibility="private",
                     show_progress="hidden", **LIGHT)
         _server_section(lang, tab, prompt, temperature, top_p)

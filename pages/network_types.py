@@ -6,7 +6,7 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from playground.core import validate
+from playground.core import deferred, validate
 from playground.core.errors import UserError
 from playground.core.i18n import t
 from playground.images import fashion
@@ -133,6 +133,7 @@ def first_view(tab_asked, label, variant, layer, sequence, pixels, lang):
 
 
 def build(lang: gr.Component) -> gr.Tab:
+    size = deferred.constant("playground.networks.convolution", "SIZE")   # cv.SIZE, unrun (no torch)
     with gr.Tab(I18N("tab_network_types"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
         image_state = gr.State(None)
         gr.Markdown(I18N("nt_lesson"))
@@ -173,8 +174,8 @@ def build(lang: gr.Component) -> gr.Tab:
         with gr.Row():
             with gr.Column(scale=2, min_width=300):
                 channel = Slider(1, 8, value=1, step=1, label=I18N("nt_step_channel"), elem_id="nt-channel")
-                row = Slider(0, cv.SIZE - 1, value=14, step=1, label=I18N("nt_step_row"), elem_id="nt-row")
-                col = Slider(0, cv.SIZE - 1, value=14, step=1, label=I18N("nt_step_col"), elem_id="nt-col")
+                row = Slider(0, size - 1, value=14, step=1, label=I18N("nt_step_row"), elem_id="nt-row")
+                col = Slider(0, size - 1, value=14, step=1, label=I18N("nt_step_col"), elem_id="nt-col")
                 step_plot = gr.Plot(None, elem_id="nt-step-image", show_label=False)
             with gr.Column(scale=3):
                 step_md = gr.Markdown("", elem_id="nt-step")

@@ -14,13 +14,14 @@ from playground.core import validate
 from playground.core.errors import UserError
 from playground.core.i18n import LANGS, t
 from playground.lifecycle import corpus, pretrained, pretraining, scaling, shared_runs
+from playground.lifecycle import pretraining_config as settings    # no torch: for the layout
 from playground.lifecycle import pretraining_figures as figs
 from playground.lifecycle import scaling_figures
 from pages.common import (I18N, LIGHT, TRAINING, WATCH, URL_TAB_JS, Dropdown, Radio, Slider,
                           acknowledge_frames, app_of, guard)
 
 TAB_ID = "pretraining"
-DEFAULT = pretraining.Config()
+DEFAULT = settings.Config()
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03]
 ATTENTION_EVERY = 4     # the attention heatmaps are redrawn every 4th frame
 MAX_UPLOAD_BYTES = 4 * corpus.MAX_OWN_CHARS
@@ -33,7 +34,7 @@ def _config(corpus_name, own, tokens, size, positions, lr, steps, temperature, p
 
 
 def _layer(layer, lang) -> int:
-    top = max(p["n_layer"] for p in pretraining.PRESETS.values())
+    top = max(p["n_layer"] for p in settings.PRESETS.values())
     return validate.integer(layer, t("pretraining_layer", lang), 1, top)
 
 
@@ -306,14 +307,14 @@ def _controls():
         tokens = Radio([(I18N(f"pretraining_tokens_{k}"), k) for k in corpus.TOKENIZERS],
                        value=DEFAULT.tokens, label=I18N("pretraining_tokens"),
                        elem_id="pretraining-tokens")
-        size = Radio([(I18N(f"pretraining_size_{k}"), k) for k in pretraining.PRESETS],
+        size = Radio([(I18N(f"pretraining_size_{k}"), k) for k in settings.PRESETS],
                      value=DEFAULT.size, label=I18N("pretraining_size"), elem_id="pretraining-size")
-        positions = Radio([(I18N(f"pretraining_positions_{k}"), k) for k in pretraining.POSITIONS],
+        positions = Radio([(I18N(f"pretraining_positions_{k}"), k) for k in settings.POSITIONS],
                           value=DEFAULT.positions, label=I18N("pretraining_positions"),
                           elem_id="pretraining-positions")
         lr = Dropdown(LEARNING_RATES, value=DEFAULT.lr, label=I18N("pretraining_lr"),
                       elem_id="pretraining-lr")
-        steps = Slider(100, pretraining.MAX_STEPS, value=DEFAULT.steps, step=100,
+        steps = Slider(100, settings.MAX_STEPS, value=DEFAULT.steps, step=100,
                        label=I18N("pretraining_steps"), elem_id="pretraining-steps")
         temperature = Slider(0.1, 2.0, value=DEFAULT.temperature, step=0.05,
                              label=I18N("pretraining_temperature"), elem_id="pretraining-temperature")
@@ -341,7 +342,7 @@ def _live_section(lang, tab, runs):
             loss = gr.Plot(elem_id="pretraining-loss", show_label=False)
             samples = gr.Markdown(elem_id="pretraining-samples")
             sample_now = gr.Markdown(elem_id="pretraining-sample-now")
-            layer = Slider(1, max(p["n_layer"] for p in pretraining.PRESETS.values()), value=1,
+            layer = Slider(1, max(p["n_layer"] for p in settings.PRESETS.values()), value=1,
                            step=1, label=I18N("pretraining_layer"), elem_id="pretraining-layer")
             heads = gr.Plot(elem_id="pretraining-attention", show_label=False)
 
@@ -390,7 +391,7 @@ def _compare_section(controls):
         compare_btn = gr.Button(I18N("pretraining_compare_button"), variant="primary",
                                 elem_id="pretraining-compare")
         stop_btn = gr.Button(I18N("pretraining_compare_stop"), elem_id="pretraining-compare-stop")
-    compare_steps = Slider(100, pretraining.MAX_STEPS, value=COMPARE_STEPS, step=100,
+    compare_steps = Slider(100, settings.MAX_STEPS, value=COMPARE_STEPS, step=100,
                            label=I18N("pretraining_compare_steps"), elem_id="pretraining-compare-steps")
     compare_plot = gr.Plot(elem_id="pretraining-compare-plot", show_label=False)
     compare_note = gr.Markdown(elem_id="pretraining-compare-note")

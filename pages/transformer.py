@@ -7,7 +7,7 @@ from playground import backends
 from playground.text import fill_mask, kv_cache, positions
 from playground.core import validate
 from playground.core.errors import UserError
-from pages.common import I18N, LIGHT, MODEL, Radio, Slider, guard
+from pages.common import I18N, LIGHT, MODEL, URL_TAB_JS, Radio, Slider, app_of, guard
 
 TAB_ID = "transformer"
 MAX_SHOWN = 256                 # positions in a heatmap (a 256 x 256 map is already ~0.5 MB)
@@ -107,8 +107,15 @@ def redraw(state, learned_n, sentence, candidates, pair, n_positions, m, n, chos
     return [*out, gr.skip(), gr.skip(), *memory(chosen, lang)]
 
 
+def first_sinusoidal(tab_asked, n, d, lang):
+    """Opened from a link (?tab=transformer): draw the sinusoidal encodings (a click on the tab
+    draws them through `transformer_sinusoidal`)."""
+    if tab_asked != TAB_ID:
+        return gr.skip(), gr.skip()
+    return sinusoidal(n, d, lang)
+
+
 def build(lang: gr.Component) -> gr.Tab:
-    sinus0 = sinusoidal(*SINUS0, "es")
     with gr.Tab(I18N("tab_transformer"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
         gr.Markdown(I18N("transformer_lesson"))
 
@@ -128,8 +135,9 @@ def build(lang: gr.Component) -> gr.Tab:
             sinus_d = Slider(2, 512, value=SINUS0[1], step=2, label=I18N("transformer_pos_d_model"),
                              elem_id="transformer-sinus-d")
         with gr.Row():
-            sinus_plot = gr.Plot(sinus0[0], elem_id="transformer-sinus-plot", show_label=False)
-            sinus_sim = gr.Plot(sinus0[1], elem_id="transformer-sinus-sim", show_label=False)
+            # Drawn when the tab is shown (select, or a link's ?tab=), not in the page's config.
+            sinus_plot = gr.Plot(None, elem_id="transformer-sinus-plot", show_label=False)
+            sinus_sim = gr.Plot(None, elem_id="transformer-sinus-sim", show_label=False)
 
         chosen = gr.State(None)    # the visitor's causal LM for RoPE and the KV cache
         model = Radio([(backends.title(name), name) for name in backends.names(kind="causal_lm")],
@@ -199,9 +207,12 @@ def build(lang: gr.Component) -> gr.Tab:
         learned_n.input(learned, [learned_n, lang], [learned_plot, learned_md],
                         api_name="transformer_learned", trigger_mode="always_last",
                         show_progress="hidden", **LIGHT)
-        gr.on([sinus_n.input, sinus_d.input, lang.change], sinusoidal, [sinus_n, sinus_d, lang],
+        gr.on([sinus_n.input, sinus_d.input, lang.change, tab.select], sinusoidal, [sinus_n, sinus_d, lang],
               [sinus_plot, sinus_sim], api_name="transformer_sinusoidal", trigger_mode="always_last",
               show_progress="hidden", **LIGHT)
+        asked = gr.Textbox(visible=False)
+        app_of(lang).load(first_sinusoidal, [asked, sinus_n, sinus_d, lang], [sinus_plot, sinus_sim],
+                          js=URL_TAB_JS, api_visibility="private", show_progress="hidden", **LIGHT)
         gr.on([pair.input, n_positions.input, m.input, n.input], rope,
               rope_in, rope_out, api_name="transformer_rope",
               trigger_mode="always_last", show_progress="hidden", **LIGHT)

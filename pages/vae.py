@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from playground.core import validate
+from playground.core import deferred, validate
 from playground.images import vae
 from pages.common import I18N, LIGHT, URL_TAB_JS, Slider, app_of, guard
 
@@ -31,15 +31,16 @@ def first_view(tab_asked, z1, z2, lang):
 
 
 def build(lang: gr.Component) -> gr.Tab:
+    extent = deferred.constant("playground.images.vae", "EXTENT")     # vae.EXTENT, unrun
     with gr.Tab(I18N("tab_vae"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
         gr.Markdown(I18N("vae_lesson"))
         with gr.Row():
             with gr.Column(scale=3):
                 scatter = gr.Plot(None, elem_id="vae-scatter", show_label=False)
             with gr.Column(scale=2, min_width=300):
-                z1 = Slider(-vae.EXTENT, vae.EXTENT, value=0.0, step=0.05, label=I18N("vae_z1"),
+                z1 = Slider(-extent, extent, value=0.0, step=0.05, label=I18N("vae_z1"),
                             elem_id="vae-z1")
-                z2 = Slider(-vae.EXTENT, vae.EXTENT, value=0.0, step=0.05, label=I18N("vae_z2"),
+                z2 = Slider(-extent, extent, value=0.0, step=0.05, label=I18N("vae_z2"),
                             elem_id="vae-z2")
                 decoded = gr.Plot(None, elem_id="vae-decoded", show_label=False)
         with gr.Row():

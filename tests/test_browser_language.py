@@ -94,10 +94,11 @@ def test_browser_page_language_js_before_and_after_the_language_settles(browser,
     """What the events' js does, run in the browser: before the page has settled its
     language, the last input becomes the page's (the link's ?lang=, not the browser's);
     after, the radio's value is kept; an event's own js still runs on the inputs."""
-    from pages.common import page_language_js
+    from pages.common import PAGE_JS, page_language_js
     page = browser.new_page(locale="es-ES")
     try:
         page.goto(f"{app_url}/gradio_api/info?lang=en")          # any page of the app's origin
+        page.add_script_tag(content=PAGE_JS)                      # what the app's <head> holds
         call = "async (args) => (" + "{js}" + ")(...args)"
         plain = call.format(js=page_language_js())
         own = call.format(js=page_language_js("(a, lang) => [a * 2, lang + '!']"))

@@ -258,7 +258,8 @@ class CausalLM:
         ids = list(prompt_ids)
         self._check_length(len(ids))
         max_new_tokens = max(0, min(max_new_tokens, self.max_context - len(ids)))
-        step_input = torch.tensor([ids])                               # (1, T) the prompt
+        device = self.model.device                                     # the CPU, or a lent GPU
+        step_input = torch.tensor([ids], device=device)                # (1, T) the prompt
         cache = None
         for _ in range(max_new_tokens):
             if stop_event is not None and stop_event.is_set():
@@ -275,9 +276,9 @@ class CausalLM:
                     seconds = time.perf_counter() - start
                 cache = out.past_key_values
                 # 2. the last position's logits -> the next token
-                token, prob = choose(out.logits[0, -1])                # (V,)
+                token, prob = choose(out.logits[0, -1].cpu())          # (V,), sampled on the CPU
             yield DecodeStep(token, prob, seconds, cache)
-            step_input = torch.tensor([[token]])                       # (1, 1)
+            step_input = torch.tensor([[token]], device=device)        # (1, 1)
 
     def stream_tokens(self, prompt_ids, max_new_tokens: int = 128, temperature: float = 1.0,
                       top_k: int = 0, top_p: float = 1.0, seed: int | None = None,

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from playground import backends
+from playground.core import gpu
 from playground.images import fashion
 
 T = 1000                 # diffusion steps of the shipped model
@@ -79,7 +80,7 @@ def guided_eps(model, x: torch.Tensor, t: int, y: torch.Tensor, guidance: float)
     toward the class. One batched pass computes both terms.
     """
     b = x.shape[0]
-    tt = torch.full((2 * b,), t, dtype=torch.long)
+    tt = torch.full((2 * b,), t, dtype=torch.long, device=x.device)
     uncond = torch.full_like(y, model.n_classes)
     eps_u, eps_c = model(torch.cat([x, x]), tt, torch.cat([uncond, y])).chunk(2)
     return eps_u + guidance * (eps_c - eps_u)
@@ -103,15 +104,16 @@ def sample(model, labels, n_steps: int = 50, guidance: float = 3.0, method: str 
     deterministic given the starting noise.
     """
     schedule = schedule or linear_schedule()
-    gen = torch.Generator().manual_seed(int(seed))
-    y = torch.as_tensor(labels, dtype=torch.long)
-    x = torch.randn((len(y), 1, size, size), generator=gen)       # x_T ~ N(0, I)
+    dev = next(model.parameters(), torch.empty(0)).device   # the CPU, or a lent GPU (ZeroGPU)
+    gen = torch.Generator().manual_seed(int(seed))                # noise drawn on the CPU: the
+    y = torch.as_tensor(labels, dtype=torch.long, device=dev)     # same images on any device
+    x = torch.randn((len(y), 1, size, size), generator=gen).to(dev)   # x_T ~ N(0, I)
     steps = timesteps(n_steps, schedule.steps)
-    ab = schedule.alpha_bars
+    ab = schedule.alpha_bars.to(dev)
     for i, t in enumerate(steps):
         t_prev = steps[i + 1] if i + 1 < len(steps) else -1
         abar_t = ab[t]
-        abar_prev = ab[t_prev] if t_prev >= 0 else torch.tensor(1.0)
+        abar_prev = ab[t_prev] if t_prev >= 0 else torch.tensor(1.0, device=dev)
         # 1. predict the noise in x_t (guided)
         eps = guided_eps(model, x, t, y, guidance)
         # 2. the x_0 it implies: x_0 = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t)  (DDPM eq. 15)
@@ -128,7 +130,7 @@ def sample(model, labels, n_steps: int = 50, guidance: float = 3.0, method: str 
                 + ((1 - beta).sqrt() * (1 - abar_prev) / (1 - abar_t)) * x
             if t_prev >= 0:
                 var = beta * (1 - abar_prev) / (1 - abar_t)
-                x = mean + var.sqrt() * torch.randn(x.shape, generator=gen)
+                x = mean + var.sqrt() * torch.randn(x.shape, generator=gen).to(dev)
             else:
                 x = mean
         if frames_every and (i % frames_every == 0 or t_prev < 0):
@@ -216,16 +218,20 @@ def schedule_figure(t: int, lang: str):
 
 
 def samples_figure(x: torch.Tensor, title: str, cols: int = 8):
-    return fashion.image_figure(fashion.tile(x.numpy(), cols), title, height=380)
+    return fashion.image_figure(fashion.tile(x.cpu().numpy(), cols), title, height=380)
 
 
+@gpu.on_gpu(duration=30)
 def stream_samples(label: int, n: int, n_steps: int, guidance: float, method: str, seed: int,
                    lang: str, max_frames: int = 25):
-    """Figures of the samples while they are denoised (about `max_frames`), then the result."""
+    """Figures of the samples while they are denoised (about `max_frames`), then the result.
+    On ZeroGPU it runs on the GPU it is lent (playground/core/gpu.py)."""
     every = max(1, n_steps // max_frames)
     name = fashion.class_names(lang)[label]
     labels = [label] * n
-    for i, t, x in sample(model(), labels, n_steps, guidance, method, seed, frames_every=every):
+    net = model()
+    gpu.to_device(net)
+    for i, t, x in sample(net, labels, n_steps, guidance, method, seed, frames_every=every):
         if t >= 0:
             title = t_("diffusion_frame_title", lang, cls=name, i=i + 1, n=n_steps, t=t)
         else:

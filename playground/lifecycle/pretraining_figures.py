@@ -7,15 +7,19 @@ Pure functions of a pretraining.Frame (or Comparison) and the visitor's language
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from playground.core import plotstyle
 from playground.core.i18n import t
 from playground.core.plotstyle import typed_array
-from playground.lifecycle.pretraining import (CONTEXT_FACTORS, MAX_STEPS, RUN_SECONDS,
-                                              SAMPLE_STEPS, Comparison, Frame)
+from playground.lifecycle.pretraining_config import (CONTEXT_FACTORS, MAX_STEPS, RUN_SECONDS,
+                                                     SAMPLE_STEPS)
 from playground.text import attention_figures
+
+if TYPE_CHECKING:                       # annotations only: the figures need no torch
+    from playground.lifecycle.pretraining import Comparison, Frame
 
 MAX_CURVE_POINTS = 600
 COLORS = {"train": plotstyle.COLORS["train"], "val": plotstyle.COLORS["test"],

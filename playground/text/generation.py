@@ -34,6 +34,7 @@ import numpy as np
 from playground import backends
 from playground.backends import sampling
 from playground.backends.sampling import SampledToken
+from playground.core import gpu
 from playground.core.errors import UserError
 from playground.text.pieces import bar_piece, readable_pieces
 from playground.text.streaming import bounded_tokens, time_limit
@@ -330,6 +331,7 @@ def pick_step(steps: Steps, token_id: int, model: str | None = None) -> Steps:
 
 # --- streaming generation -----------------------------------------------------------------
 
+@gpu.on_gpu(duration=60)
 def stream(prompt: str, max_new_tokens: int, temperature: float, top_k: int, top_p: float,
            seed: int, stop_event: threading.Event | None = None,
            max_seconds: float = MAX_SECONDS, model: str = MODEL) -> Iterator[list[SampledToken]]:
@@ -339,13 +341,16 @@ def stream(prompt: str, max_new_tokens: int, temperature: float, top_k: int, top
     `stop_event` is set, or after `max_seconds` of wall time.
     """
     tokens: list[SampledToken] = []
-    for token in bounded_tokens(backends.get(model), encode_prompt(prompt, model),
+    lm = backends.get(model)
+    gpu.to_device(getattr(lm, "model", None))  # on ZeroGPU: the GPU this call was lent
+    for token in bounded_tokens(lm, encode_prompt(prompt, model),
                                 min(max_new_tokens, MAX_NEW_TOKENS), temperature, top_k, top_p,
                                 seed, max_seconds, stop_event):
         tokens.append(token)
         yield tokens
 
 
+@gpu.on_gpu(duration=60)
 def compare(prompt: str, max_new_tokens: int, temperatures: tuple[float, float],
             top_k: int, top_p: float, seed: int, stop_event: threading.Event | None = None,
             max_seconds: float = MAX_SECONDS,
@@ -353,6 +358,7 @@ def compare(prompt: str, max_new_tokens: int, temperatures: tuple[float, float],
     """Four samples from one prompt, [(T, seed, tokens), ...]: each temperature with seeds
     `seed` and `seed + 1`, advanced one token each in turn so all four grow together."""
     lm = backends.get(model)
+    gpu.to_device(getattr(lm, "model", None))
     ids = encode_prompt(prompt, model)
     n = min(max_new_tokens, MAX_COMPARE_TOKENS)
     with time_limit(max_seconds, stop_event) as stop:

@@ -1,0 +1,180 @@
+"""Cold start and first paint, against a one-line Gradio app measured in the same run (issue 18).
+Prints figures; asserts nothing.
+
+    .venv/bin/python bench/bench_cold_start.py [--runs 3]
+
+For each run, alternately, two fresh processes: a one-line Gradio app (a number echoed as
+text) and `python app.py` (GENAI_PRELOAD as in the environment, default on, as a host runs it).
+For each: process start -> first HTTP 200 on /, and process start -> the first tab usable in
+headless Chromium (launched beforehand, not counted): for the app, the Neuron tab's curve drawn
+with its title and its first slider on the page; for the one-line app, its number box.
+Then, on the app already running, the page itself: the time from navigation to the first tab
+usable (the issue's target: 1.5 s; with the app started without its model warm-up, as a visitor
+finds it once the models are loaded), and the page's weight: the config JSON (/config) and every
+resource the navigation fetched (scripts, styles, fonts), as bytes on the wire and decoded.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+ONE_LINE_APP = """
+import sys, gradio as gr
+with gr.Blocks() as demo:
+    a, b = gr.Number(elem_id="n"), gr.Textbox()
+    a.change(lambda x: str(x), a, b, api_name="echo")
+demo.queue().launch(server_port=int(sys.argv[1]), ssr_mode=False, quiet=True)
+"""
+# What "usable" means, as a selector the page shows once it is.
+APP_READY = "#neuron-curve .gtitle"
+APP_READY_TOO = "#neuron-b input[type=range]"
+ONE_LINE_READY = "#n input"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def env() -> dict:
+    return {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+
+
+def wait_200(url: str, proc, t0: float, limit: float = 120) -> float:
+    while True:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return time.perf_counter() - t0
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.perf_counter() - t0 > limit:
+            raise RuntimeError(f"{url} did not start")
+        time.sleep(0.02)
+
+
+def start(kind: str, browser):
+    """Start one server; return (process, url, seconds to 200, seconds to first tab usable)."""
+    port = free_port()
+    argv = ([PYTHON, "-c", ONE_LINE_APP, str(port)] if kind == "one-line"
+            else [PYTHON, "app.py", "--port", str(port)])
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    served = wait_200(url, proc, t0)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    try:
+        page.goto(url + ("?lang=en" if kind == "app" else ""))
+        if kind == "app":
+            page.wait_for_selector(APP_READY, timeout=60_000)
+            page.wait_for_selector(APP_READY_TOO, timeout=60_000)
+        else:
+            page.wait_for_selector(ONE_LINE_READY, timeout=60_000)
+        usable = time.perf_counter() - t0
+    finally:
+        page.close()
+    return proc, url, served, usable
+
+
+def stop(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+PAGE_WEIGHT = """() => {
+  const entries = [performance.getEntriesByType("navigation")[0], ...performance.getEntriesByType("resource")];
+  let wire = 0, decoded = 0, scripts = 0;
+  for (const e of entries) {
+    wire += e.transferSize || 0; decoded += e.decodedBodySize || 0;
+    if (e.initiatorType === "script" || /\\.js(\\?|$)/.test(e.name)) scripts += e.decodedBodySize || 0;
+  }
+  return {wire, decoded, scripts, count: entries.length};
+}"""
+
+
+def first_paint(browser, url: str, runs: int) -> tuple[list, dict]:
+    """Navigation -> the first tab usable, in fresh pages (a new context: an empty cache),
+    and what the last navigation fetched."""
+    times, weight = [], {}
+    for _ in range(runs):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+        page = context.new_page()
+        t0 = time.perf_counter()
+        page.goto(url + "?lang=en")
+        page.wait_for_selector(APP_READY, timeout=60_000)
+        page.wait_for_selector(APP_READY_TOO, timeout=60_000)
+        times.append(time.perf_counter() - t0)
+        page.wait_for_timeout(500)
+        weight = page.evaluate(PAGE_WEIGHT)
+        context.close()
+    return times, weight
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    results = {"one-line": [], "app": []}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for _ in range(args.runs):
+            for kind in ("one-line", "app"):
+                proc, url, served, usable = start(kind, browser)
+                stop(proc)
+                results[kind].append((served, usable))
+        med = {k: (statistics.median(s for s, _ in v), statistics.median(u for _, u in v))
+               for k, v in results.items()}
+        for kind, (served, usable) in med.items():
+            runs = ", ".join(f"{s:.2f}/{u:.2f}" for s, u in results[kind])
+            print(f"{kind:9s}: process start -> HTTP 200 {served:.2f} s, -> first tab usable in "
+                  f"Chromium {usable:.2f} s (medians of {args.runs}; runs 200/usable: {runs})")
+        print(f"ratio app / one-line app: HTTP 200 {med['app'][0] / med['one-line'][0]:.2f}, "
+              f"first tab usable {med['app'][1] / med['one-line'][1]:.2f}  [target <= 1.5]")
+
+        # The page alone: no model warm-up in the background (GENAI_PRELOAD=0), as a visitor
+        # finds it once the models are loaded.
+        os.environ["GENAI_PRELOAD"] = "0"
+        proc, url, _, _ = start("app", browser)
+        try:
+            config = httpx.get(url + "config", timeout=30)
+            gz = httpx.get(url + "config", timeout=30, headers={"Accept-Encoding": "gzip"})
+            times, weight = first_paint(browser, url, max(3, args.runs))
+            print(f"page: navigation -> first tab usable {statistics.median(times):.2f} s "
+                  f"(median of {len(times)}, fresh contexts; runs "
+                  f"{', '.join(f'{x:.2f}' for x in times)})  [target <= 1.5 s]")
+            wire = gz.num_bytes_downloaded
+            print(f"page weight: /config {len(config.content) / 1e6:.2f} MB "
+                  f"({wire / 1e6:.2f} MB on the wire), {len(config.json()['dependencies'])} events, "
+                  f"{len(config.json()['components'])} components; the navigation fetched "
+                  f"{weight['count']} resources, {weight['wire'] / 1e6:.2f} MB on the wire, "
+                  f"{weight['decoded'] / 1e6:.2f} MB decoded, of which scripts "
+                  f"{weight['scripts'] / 1e6:.2f} MB")
+        finally:
+            stop(proc)
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
