@@ -24,11 +24,10 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
-from playground.core import pacing, validate
+from playground.core import pacing
 from playground.core.errors import UserError
-from playground.core.i18n import t
 from playground.lifecycle import corpus, shared_runs
-from playground.lifecycle.gpt import GPT, GPTConfig
+from playground.lifecycle.gpt import GPT
 from playground.text.attention import Analysis, token_label
 
 # The sizes, limits and a run's Config: playground/lifecycle/pretraining_config.py (no torch:
