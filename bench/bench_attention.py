@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from harness import free_port  # noqa: E402 - bench/harness.py
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("GENAI_PRELOAD", "0")
@@ -36,12 +36,6 @@ def sentence_of_32_tokens(lm, k: int) -> str:
     words = [WORDS[(k * 7 + i * 3) % len(WORDS)] for i in range(40)]
     text = f"Sentence {k}: the " + " and the ".join(words)
     return lm.decode(lm.encode(text)[:32])
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def timed(fn, *args, **kwargs) -> float:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import sys
 import time
@@ -22,12 +21,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from harness import CHROMIUM_ARGS, free_port  # noqa: E402 - bench/harness.py
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("GENAI_PRELOAD", "0")
 
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking"]
 OBSERVE = """() => { window.longTasks = [];
   new PerformanceObserver(l => { for (const e of l.getEntries()) window.longTasks.push(e.duration); })
     .observe({type: "longtask"}); }"""
@@ -39,12 +37,6 @@ COUNT = """([box, selector]) => { const seen = new Set(); window.framesShown = (
     {subtree: true, childList: true, characterData: true}); }"""
 # Time from now until the main thread runs a task: what a click waits for.
 RESPONSE = "() => new Promise(r => { const t0 = performance.now(); setTimeout(() => r(performance.now() - t0), 0); })"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def measure(browser, url: str, tab: str, train: str, shown: list, seconds: float,

@@ -25,7 +25,6 @@ import argparse
 import multiprocessing as mp
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,22 +33,12 @@ import time
 from pathlib import Path
 
 import httpx
+from harness import free_port, percentile  # noqa: E402 - bench/harness.py
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMPTS = {"es": "El futuro de la IA se basa en la", "en": "The future of AI is built on"}
 SENTENCE = "The cat sat on the mat because it was tired."
 GENERATED_TOKENS = 40
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(values, q):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))] if values else float("nan")
 
 
 def start_app(port: int):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,7 @@ import time
 from pathlib import Path
 
 import httpx
+from harness import free_port  # noqa: E402 - bench/harness.py
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -44,12 +44,6 @@ demo.queue().launch(server_port=int(sys.argv[1]), ssr_mode=False, quiet=True)
 APP_READY = "#neuron-curve .gtitle"
 APP_READY_TOO = "#neuron-b input[type=range]"
 ONE_LINE_READY = "#n input"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def env() -> dict:

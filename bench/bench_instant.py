@@ -18,19 +18,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from harness import CHROMIUM_ARGS, free_port  # noqa: E402 - bench/harness.py
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("GENAI_PRELOAD", "0")
 
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking"]
 
 # (name, tab, a selector that shows the tab is drawn, the slider, the plot whose title changes)
 SLIDERS = [
@@ -86,12 +84,6 @@ DRAW = """async ([box, n]) => {
   const median = (a) => a.sort((x, y) => x - y)[Math.floor(a.length / 2)];
   return [median(react), median(fresh)];
 }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def launch(instant: bool) -> tuple[object, str]:
