@@ -281,8 +281,12 @@ def _live_section(lang):
                    api_name="training_step", show_progress="hidden", **LIGHT)
     reset_btn.click(reset, [session, *controls, lang], still, cancels=[running],
                     api_name="training_reset", show_progress="hidden", **LIGHT)
+    # No `cancels=[running]` here: `show` stops the visitor's run itself (training.prepare
+    # stops the session it is given). A cancel raced with a Train pressed as the page loaded:
+    # the load's `show`, having read no session yet, cancelled the new run's stream and left
+    # a fresh network in the state, so Pause then showed epoch 0 while the run went on.
     gr.on([app_of(lang).load, lang.change, *[c.change for c in structure]], show,
-          [session, *controls, lang], still, cancels=[running], api_name="training_show",
+          [session, *controls, lang], still, api_name="training_show",
           trigger_mode="always_last", show_progress="hidden", **LIGHT)
     return controls
 
