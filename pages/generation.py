@@ -294,10 +294,12 @@ def generate_server(prompt, max_tokens, temperature, top_p, lang):
     temperature, _, top_p = _settings(temperature, 0, top_p, lang)
     exchange = server_generation.exchange_for(prompt, n, temperature, top_p)
     try:
-        for _ in server_generation.stream(exchange):
-            yield (*_server_view(prompt, exchange, 1, lang), {"prompt": prompt, "exchange": exchange})
+        for _ in server_generation.stream(exchange):    # while it streams: the text and speed
+            yield (server_generation.tokens_html(prompt, exchange, lang),
+                   server_generation.status(exchange, lang), gr.skip(), gr.skip(), gr.skip())
     except (OSError, RuntimeError, ValueError) as exc:       # httpx's errors are OSErrors too
         raise UserError("server_generation_failed", url=remote.url(), reason=str(exc)[:200]) from exc
+    # at the end, once: the bars, the raw JSON and the state the position slider reads
     yield (*_server_view(prompt, exchange, 1, lang), {"prompt": prompt, "exchange": exchange})
 
 

@@ -9,7 +9,6 @@ logits, as llama.cpp, Ollama and OpenAI report them) and the share of all the ot
 """
 from __future__ import annotations
 
-import copy
 import html
 import json
 import math
@@ -103,9 +102,8 @@ def raw_json(exchange: remote.Exchange) -> dict:
     them would be one per token), and how many there were."""
     chunks = exchange.chunks
     shown = chunks if len(chunks) <= JSON_CHUNKS else [*chunks[:JSON_CHUNKS - 1], chunks[-1]]
-    request = copy.deepcopy(exchange.request)
     return {"POST": f"{remote.url()}/completions" if remote.configured() else "/completions",
-            "request": request, "chunks_received": len(chunks),
+            "request": exchange.request, "chunks_received": len(chunks),
             "chunks (first and last)": shown}
 
 
