@@ -31,6 +31,7 @@ deferred.defer(DEFERRED)
 from pages import (attention, chat, diffusion, embeddings, experts, gan, generation, hardware,  # noqa: E402
                    models, network_types, neuron, posttraining, pretraining, rag, tokens, training,
                    transformer, vae)
+from pages import tab_in_view  # noqa: E402
 from pages.common import HEAD, I18N, LANGUAGE_SETTLED_JS, PAGE_JS, follow_page_language  # noqa: E402
 from playground.core.i18n import LANGS, t  # noqa: E402
 
@@ -181,13 +182,16 @@ def build_app() -> gr.Blocks:
                 gr.Markdown(I18N("app_subtitle"))
             lang = gr.Radio([("ES", "es"), ("EN", "en")], value="es", label=I18N("language_label"),
                             elem_id="lang-switch", scale=1, min_width=160)
+        built = {}
         with gr.Tabs(elem_id="tabs") as tabs:
             for page in PAGES:
-                tab = page.build(lang)
+                built[page.TAB_ID] = tab = page.build(lang)
                 tab.select(None, js=remember_tab_js(page.TAB_ID), api_visibility="private")
         # Every page's events now exist: make those that take the language follow the page's
-        # (before the app's own language events below, which must not be changed).
+        # (before the app's own language events below, which must not be changed), and
+        # leave what each tab draws at load or in a new language to the tab in view.
         follow_page_language(demo, lang)
+        tab_in_view.follow_tab_in_view(demo, lang, built)
         tab_asked = gr.Textbox(visible=False)
         demo.load(start, tab_asked, tabs, js=LOAD_JS, api_visibility="private", queue=False)
         demo.load(None, None, lang, js=SETTLE_LANG_JS, api_visibility="private").then(

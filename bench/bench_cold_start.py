@@ -113,6 +113,8 @@ def first_paint(browser, url: str, runs: int) -> tuple[list, dict]:
     for _ in range(runs):
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
         page = context.new_page()
+        asked = []                  # the events the page sends the server as it loads
+        page.on("request", lambda r: asked.append(r.url) if "/gradio_api/" in r.url and r.method == "POST" else None)
         t0 = time.perf_counter()
         page.goto(url + "?lang=en")
         page.wait_for_selector(APP_READY, timeout=60_000)
@@ -120,6 +122,7 @@ def first_paint(browser, url: str, runs: int) -> tuple[list, dict]:
         times.append(time.perf_counter() - t0)
         page.wait_for_timeout(500)
         weight = page.evaluate(PAGE_WEIGHT)
+        weight["requests"] = len(asked)
         context.close()
     return times, weight
 
@@ -164,7 +167,8 @@ def main():
                   f"{len(config.json()['components'])} components; the navigation fetched "
                   f"{weight['count']} resources, {weight['wire'] / 1e6:.2f} MB on the wire, "
                   f"{weight['decoded'] / 1e6:.2f} MB decoded, of which scripts "
-                  f"{weight['scripts'] / 1e6:.2f} MB")
+                  f"{weight['scripts'] / 1e6:.2f} MB; the page sent the server {weight['requests']} "
+                  f"events as it loaded (English, the Neuron tab in view)")
         finally:
             stop(proc)
         browser.close()

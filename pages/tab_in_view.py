@@ -1,0 +1,103 @@
+"""Work for the tab in view only: a tab is drawn when first shown, and redrawn in a new
+language while in view (or when next opened), not the eighteen tabs at once.
+
+As the pages build, each draws on the page's load (its first figures, a link's ?tab=) and
+redraws on the ES / EN switch's change. Fired all at once, that is a dozen requests to the
+server at every page load and some fifty at a language change, most for tabs not in view;
+and the page's own cost of each request grows with the whole page's size (Gradio updates
+every component's loading status on every status message of every event), so the first
+tab took seconds to become usable (bench/bench_cold_start.py), and a class of thirty opening
+the app sent hundreds of requests at once.
+
+So, once every page is built (app.build_app calls `follow_tab_in_view`), each tab gets two
+hidden textboxes, and the events that draw in that tab alone move onto them:
+- `shown`: empty until the tab is first in view (at load, the tab the link asks for, else
+  the first; later, a click on the tab); the tab's load events fire on its change instead.
+- `lang`: the tab's copy of the language: it takes the switch's value when the switch
+  changes while the tab is in view, and when the tab is opened; the tab's events that
+  listened to the switch's change listen to it instead.
+Both are set by the browser alone (no request). The events keep their inputs (the switch
+stays their last input: pages.common.follow_page_language), their outputs and api_names;
+only what triggers them moves.
+"""
+from __future__ import annotations
+
+import json
+
+import gradio as gr
+
+from pages.common import page_language_js
+
+# The tab in view, in the browser: the one the tab bar marks selected; before the bar
+# exists (the first load), the link's ?tab= if it names a tab, else the first tab.
+IN_VIEW_JS = """
+function genaiTabInView(ids) {
+  const shown = document.querySelector('#tabs [role=tab][aria-selected=true]');
+  const asked = window.genaiAskedTab ? genaiAskedTab() : '';
+  return shown?.dataset.tabId || (ids.includes(asked) ? asked : ids[0]);
+}"""
+
+
+def tab_of(block) -> str | None:
+    """The id of the tab that holds `block`, or None (outside every tab)."""
+    while block is not None:
+        if isinstance(block, gr.Tab) and block.id is not None:
+            return str(block.id)
+        block = block.parent
+    return None
+
+
+def owner(fn, tabs) -> str | None:
+    """The tab every output of the event `fn` is in, or None (no outputs, several tabs, none)."""
+    owners = {tab_of(block) for block in fn.outputs}
+    if len(owners) != 1:
+        return None
+    tab_id = owners.pop()
+    return tab_id if tab_id in tabs else None
+
+
+def follow_tab_in_view(demo: gr.Blocks, lang: gr.Component, tabs: dict[str, gr.Tab]) -> dict[str, int]:
+    """Move the events of `demo` that draw in one tab from the page's load to the tab's first
+    showing, and from the switch's change to the tab's copy of the language. Call inside
+    `demo`'s context, after every page is built. Returns how many events moved, per kind."""
+    ids = list(tabs)
+    shown: dict[str, gr.Textbox] = {}
+    copies: dict[str, gr.Textbox] = {}
+    change = (lang._id, "change")
+    moved = {"load": 0, "language": 0}
+    for fn in list(demo.fns.values()):
+        load = [target for target in fn.targets if target[1] == "load"]
+        tab_id = owner(fn, tabs) if (load or change in fn.targets) else None
+        if tab_id is None:
+            continue
+        swaps = {}
+        if load:
+            if tab_id not in shown:
+                shown[tab_id] = gr.Textbox("", visible=False, elem_id=f"shown-{tab_id}")
+            swaps.update({target: (shown[tab_id]._id, "change") for target in load})
+            moved["load"] += 1
+        if change in fn.targets:
+            if tab_id not in copies:
+                copies[tab_id] = gr.Textbox(lang.value, visible=False, elem_id=f"lang-of-{tab_id}")
+            swaps[change] = (copies[tab_id]._id, "change")
+            moved["language"] += 1
+        fn.targets = [swaps.get(target, target) for target in fn.targets]
+    # At load, the tab in view is shown; the others when clicked (a select fires on a click).
+    demo.load(None, None, list(shown.values()), api_visibility="private", queue=False,
+              js="() => {" + IN_VIEW_JS + f"\n  const ids = {json.dumps(ids)};\n"
+                 f"  const first = genaiTabInView(ids);\n"
+                 f"  return {json.dumps(list(shown))}.map((id) => (id === first ? id : ''));\n}}")
+    for tab_id in ids:
+        boxes = [box for box in (shown.get(tab_id), copies.get(tab_id)) if box is not None]
+        if not boxes:
+            continue
+        values = ([json.dumps(tab_id)] if tab_id in shown else []) + (["lang"] if tab_id in copies else [])
+        tabs[tab_id].select(None, lang, boxes, api_visibility="private", queue=False,
+                            show_progress="hidden",
+                            js=page_language_js(f"(lang) => [{', '.join(values)}]"))
+    for tab_id, copy in copies.items():
+        lang.change(None, [lang, copy], copy, api_visibility="private", queue=False,
+                    show_progress="hidden",
+                    js="(lang, copy) => {" + IN_VIEW_JS + f"\n  return genaiTabInView({json.dumps(ids)}) === "
+                       f"{json.dumps(tab_id)} ? lang : copy;\n}}")
+    return moved
