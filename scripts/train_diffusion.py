@@ -46,6 +46,9 @@ def distill_loss(student, teacher, x0, y, schedule, p_uncond: float = 0.1):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=22.0)
+    parser.add_argument("--steps", type=int, default=0,
+                        help="stop after this many steps (or the minutes, whichever comes first); "
+                             "the learning rate decays over whichever is nearer")
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
@@ -79,9 +82,10 @@ def main():
     rng = np.random.default_rng(args.seed)
     t0 = time.perf_counter()
     step, losses = 0, []
-    while (elapsed := time.perf_counter() - t0) < budget:
+    while (progress := max((time.perf_counter() - t0) / budget, step / args.steps if args.steps else 0)) < 1:
+        elapsed = time.perf_counter() - t0
         for g in opt.param_groups:                                  # cosine decay over the budget
-            g["lr"] = args.lr * 0.5 * (1 + math.cos(math.pi * elapsed / budget))
+            g["lr"] = args.lr * 0.5 * (1 + math.cos(math.pi * progress))
         idx = torch.from_numpy(rng.integers(0, len(x_all), args.batch))
         if teacher is None:
             loss = diffusion.loss(model, x_all[idx], y_all[idx], schedule)
