@@ -31,7 +31,7 @@ def generate(prompt, guidance, steps, method, seed, lang):
     prompt = validate.text(prompt, PROMPT_LIMIT)
     guidance = validate.number(guidance, "w", 0, 10)
     steps = validate.integer(steps, "steps", 1, diffusion.T)
-    method = validate.choice(method, ["ddim", "ddpm"], "method")
+    method = validate.choice(method, ["ddim", "ddpm", "dpm"], "method")
     seed = validate.integer(seed, "seed", 0, 1000)
     label, how = diffusion.prompt_class(prompt)        # a keyword, else MiniLM's nearest name
     note = t(f"diffusion_matched_{how}", lang, cls=fashion.class_names(lang)[label])
@@ -90,7 +90,8 @@ def build(lang: gr.Component) -> gr.Tab:
                                   elem_id="diffusion-guidance")
                 steps = Slider(5, steps_of_model, value=50, step=5, label=I18N("diffusion_steps"),
                                elem_id="diffusion-steps")
-                method = Radio([(I18N("diffusion_ddim"), "ddim"), (I18N("diffusion_ddpm"), "ddpm")],
+                method = Radio([(I18N("diffusion_ddim"), "ddim"), (I18N("diffusion_ddpm"), "ddpm"),
+                                (I18N("diffusion_dpm"), "dpm")],
                                value="ddim", label=I18N("diffusion_method"), elem_id="diffusion-method")
                 seed = Slider(0, 1000, value=0, step=1, label=I18N("diffusion_seed"), elem_id="diffusion-seed")
                 go = gr.Button(I18N("diffusion_generate"), variant="primary", elem_id="diffusion-go")
