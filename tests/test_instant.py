@@ -403,3 +403,29 @@ def test_page_diffusion_forward_equals_q_sample(lang):
     bad = run_js("g.KINDS.diffusion.prepare(data.P);\nconsole.log(JSON.stringify("
                  "[-1, 1000, 2.5, NaN].map((t) => g.diffusionFigures(data.P, {t}))));", {"P": payload})
     assert bad == [None] * 4
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_browser_diffusion_t_redraws_in_the_page(page_in, lang):
+    """The t slider redraws x_t in the page, within the same task; the pixels are q_sample's."""
+    from playground.images import diffusion, fashion
+
+    page = page_in(lang, tab="diffusion")
+    title = "#diffusion-forward .gtitle"
+    page.wait_for_function("() => document.querySelector('#diffusion-forward')?.dataset.drawn",
+                           timeout=60_000)
+    shown = page.evaluate(MOVE, ["#diffusion-t", 700, title])
+    ref = diffusion.forward_figure(0, 700, lang)
+    assert shown == ref.layout.title.text
+    assert "x_t (t = 700)" in page.locator("#diffusion-forward").inner_text()
+    z = np.array(page.evaluate(PAGE_Z, "#diffusion-forward"), dtype=float)
+    images, _ = fashion.examples()
+    x0 = torch.from_numpy(images[:1])
+    noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(0))
+    xt = diffusion.q_sample(x0, torch.tensor([700]), noise, diffusion.linear_schedule()).clamp(-1, 1)
+    assert np.abs(z[:, -28:] / 255 * 2 - 1 - xt[0, 0].numpy()).max() <= 1 / 255 + 1e-6
+    # the schedule's marker follows in the next frame
+    page.wait_for_function("() => document.querySelector('#diffusion-schedule')?.data?.[2].x[0] === 700",
+                           timeout=10_000)
+    page.wait_for_timeout(500)
+    screenshot(page, f"instant_diffusion_{lang}")
