@@ -2,7 +2,10 @@
 browser, with the server redrawing (old path) and with the page redrawing (pages/instant_plot.py).
 Prints figures.
 
-    flock /tmp/train.lock .venv/bin/python bench/bench_instant.py [--repeats 10]
+    flock /tmp/train.lock .venv/bin/python bench/bench_instant.py [--repeats 10] [--only attention]
+
+Sliders: Generation's temperature, the Neuron's bias, the Attention tab's layer and head
+(SmolLM2, "The cat sat on the mat..."), the Diffusion tab's t.
 
 Starts the app twice in this process: GENAI_INSTANT=0 (each slider move is a server round trip
 whose answer gr.Plot draws, as before) and the default (the page redraws with Plotly.react;

@@ -73,10 +73,14 @@ def instant_numbers(text, model, layer, head, lang):
 
 
 def instant_if_shown(shown, text, model, layer, head, lang):
-    """On a language switch: the page's copy relabelled, once something was shown."""
-    if not shown:
-        return gr.skip(), gr.skip(), gr.skip(), gr.skip()
-    return instant_numbers(text, model, layer, head, lang)
+    """On a language switch: the page's copy relabelled, once something was shown (an error
+    is the server's view's to tell: the page keeps its copy)."""
+    try:
+        if shown:
+            return instant_numbers(text, model, layer, head, lang)
+    except gr.Error:
+        pass
+    return gr.skip(), gr.skip(), gr.skip(), gr.skip()
 
 
 def fit_sliders(numbers):
