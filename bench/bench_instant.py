@@ -147,8 +147,14 @@ def main():
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             for name, tab, ready, slider, box in sliders:
-                results[name, instant] = key_to_paint(browser, url, tab, ready, slider, box,
-                                                      args.repeats, CHANGED.get(name, " .gtitle"))
+                try:
+                    results[name, instant] = key_to_paint(browser, url, tab, ready, slider, box,
+                                                          args.repeats, CHANGED.get(name, " .gtitle"))
+                except Exception as error:                  # noqa: BLE001 - report, go on
+                    print(f"{name} ({'page' if instant else 'server'}): {error}", flush=True)
+                    continue
+                print(f"{name} ({'page' if instant else 'server'}): median "
+                      f"{statistics.median(results[name, instant][0]):.1f} ms", flush=True)
             browser.close()
         demo.close()
 
@@ -159,6 +165,8 @@ def main():
           "in the page: key -> input event, input -> plot changed, -> frame; the key's "
           "input-to-next-paint (Event Timing)")
     for name, *_ in sliders:
+        if (name, False) not in results or (name, True) not in results:
+            continue
         old = statistics.median(results[name, False][0])
         new = statistics.median(results[name, True][0])
         key, change = results[name, True][2]
@@ -167,7 +175,7 @@ def main():
     print("drawing alone, the same figure in the page (median of 10, ms): "
           "Plotly.react in place vs Plotly.newPlot into a new div (what gr.Plot does)")
     for name, *_ in sliders:
-        draw = results[name, True][1]
+        draw = results[name, True][1] if (name, True) in results else None
         if draw:
             print(f"{name:16s} react {draw[0]:6.1f}   newPlot {draw[1]:6.1f}   ratio "
                   f"{draw[1] / draw[0]:.1f}x")
