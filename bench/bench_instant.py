@@ -2,7 +2,10 @@
 browser, with the server redrawing (old path) and with the page redrawing (pages/instant_plot.py).
 Prints figures.
 
-    flock /tmp/train.lock .venv/bin/python bench/bench_instant.py [--repeats 10]
+    flock /tmp/train.lock .venv/bin/python bench/bench_instant.py [--repeats 10] [--only attention]
+
+Sliders: Generation's temperature, the Neuron's bias, the Attention tab's layer and head
+(SmolLM2, "The cat sat on the mat..."), the Diffusion tab's t.
 
 Starts the app twice in this process: GENAI_INSTANT=0 (each slider move is a server round trip
 whose answer gr.Plot draws, as before) and the default (the page redraws with Plotly.react;
@@ -35,12 +38,22 @@ SLIDERS = [
     ("temperature", "generation", "#generation-bars .gtitle", "#generation-temperature",
      "#generation-bars"),
     ("neuron bias", "neuron", "#neuron-curve .gtitle", "#neuron-b", "#neuron-curve"),
+    ("attention layer", "attention", "#attention-head-plot .gtitle", "#attention-layer",
+     "#attention-head-plot"),
+    ("attention head", "attention", "#attention-head-plot .gtitle", "#attention-head",
+     "#attention-head-plot"),
+    # x_t's name ("x_t (t = 301)") changes with each step; the title's two decimals may not
+    ("diffusion t", "diffusion", "#diffusion-forward .gtitle", "#diffusion-t",
+     "#diffusion-forward"),
 ]
+# What changes in the plot: its title, or for the diffusion its names (annotations)
+CHANGED = {"diffusion t": " .annotation-text"}
 
 # Arms the measurement: resolves window.genaiBench with ms from the key's event to the frame
 # painted after the plot's title changed.
-ARM = """([box]) => { window.genaiBench = new Promise((resolve) => {
-  const before = document.querySelector(box + ' .gtitle')?.textContent;
+ARM = """([box, text]) => { window.genaiBench = new Promise((resolve) => {
+  const read = () => [...document.querySelectorAll(box + text)].map((e) => e.textContent).join('|');
+  const before = read();
   let t0 = null, t1 = null, frame = null, paint = null;
   window.addEventListener('keydown', (e) => { t0 = e.timeStamp; }, {capture: true, once: true});
   window.addEventListener('input', () => { t1 = performance.now(); }, {capture: true, once: true});
@@ -50,7 +63,7 @@ ARM = """([box]) => { window.genaiBench = new Promise((resolve) => {
   });
   timing.observe({type: 'event', durationThreshold: 16});
   const seen = new MutationObserver(() => {
-    const now = document.querySelector(box + ' .gtitle')?.textContent;
+    const now = read();
     if (t0 === null || !now || now === before) return;
     seen.disconnect();
     const changed = performance.now();
@@ -97,7 +110,7 @@ def launch(instant: bool) -> tuple[object, str]:
 
 
 def key_to_paint(browser, url: str, tab: str, ready: str, slider: str, box: str,
-                 repeats: int) -> tuple[list[float], tuple[float, float] | None]:
+                 repeats: int, text: str = " .gtitle") -> tuple[list[float], tuple[float, float] | None]:
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
     page.goto(f"{url}/?lang=en&tab={tab}")
     page.wait_for_selector(ready, timeout=180_000)
@@ -105,7 +118,7 @@ def key_to_paint(browser, url: str, tab: str, ready: str, slider: str, box: str,
     page.locator(f"{slider} input[type=range]").focus()
     times, parts, paints = [], [], []
     for i in range(repeats):
-        page.evaluate(ARM, [box])
+        page.evaluate(ARM, [box, text])
         page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
         took = page.evaluate("() => Promise.race([window.genaiBench, "
                              "new Promise((r) => setTimeout(() => r(null), 15000))])")
@@ -123,7 +136,9 @@ def key_to_paint(browser, url: str, tab: str, ready: str, slider: str, box: str,
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--only", default="", help="sliders whose name contains this (e.g. attention)")
     args = parser.parse_args()
+    sliders = [s for s in SLIDERS if args.only in s[0]]
     from playwright.sync_api import sync_playwright
 
     results = {}
@@ -131,30 +146,38 @@ def main():
         demo, url = launch(instant)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            for name, tab, ready, slider, box in SLIDERS:
-                results[name, instant] = key_to_paint(browser, url, tab, ready, slider, box,
-                                                      args.repeats)
+            for name, tab, ready, slider, box in sliders:
+                try:
+                    results[name, instant] = key_to_paint(browser, url, tab, ready, slider, box,
+                                                          args.repeats, CHANGED.get(name, " .gtitle"))
+                except Exception as error:                  # noqa: BLE001 - report, go on
+                    print(f"{name} ({'page' if instant else 'server'}): {error}", flush=True)
+                    continue
+                print(f"{name} ({'page' if instant else 'server'}): median "
+                      f"{statistics.median(results[name, instant][0]):.1f} ms", flush=True)
             browser.close()
         demo.close()
 
     print(f"key press on a slider -> the frame that shows the new plot (the key's timeStamp to "
           f"the animation frame after the plot's title changed), headless Chromium, median of "
           f"{args.repeats} (ms)")
-    print(f"{'slider':14s} {'server + gr.Plot':>17s} {'in the page':>12s} {'ratio':>7s}   "
+    print(f"{'slider':16s} {'server + gr.Plot':>17s} {'in the page':>12s} {'ratio':>7s}   "
           "in the page: key -> input event, input -> plot changed, -> frame; the key's "
           "input-to-next-paint (Event Timing)")
-    for name, *_ in SLIDERS:
+    for name, *_ in sliders:
+        if (name, False) not in results or (name, True) not in results:
+            continue
         old = statistics.median(results[name, False][0])
         new = statistics.median(results[name, True][0])
         key, change = results[name, True][2]
-        print(f"{name:14s} {old:17.0f} {new:12.1f} {old / new:6.1f}x   {key:.1f}, {change:.1f}, "
+        print(f"{name:16s} {old:17.0f} {new:12.1f} {old / new:6.1f}x   {key:.1f}, {change:.1f}, "
               f"{new - key - change:.1f}; {results[name, True][3]:.0f}")
     print("drawing alone, the same figure in the page (median of 10, ms): "
           "Plotly.react in place vs Plotly.newPlot into a new div (what gr.Plot does)")
-    for name, *_ in SLIDERS:
-        draw = results[name, True][1]
+    for name, *_ in sliders:
+        draw = results[name, True][1] if (name, True) in results else None
         if draw:
-            print(f"{name:14s} react {draw[0]:6.1f}   newPlot {draw[1]:6.1f}   ratio "
+            print(f"{name:16s} react {draw[0]:6.1f}   newPlot {draw[1]:6.1f}   ratio "
                   f"{draw[1] / draw[0]:.1f}x")
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 import gradio as gr
 
 from playground import backends
-from playground.text import attention, attention_figures
+from playground.text import attention, attention_figures, attention_instant
 from playground.core.i18n import strings
 from pages.common import I18N, LIGHT, MODEL, Radio, Slider, guard
+from pages.instant_plot import (AFTER_PAINT_JS, enabled as instant_enabled, instant_plot,
+                                instant_slot, payload_json)
 
 TAB_ID = "attention"
 
@@ -49,6 +51,37 @@ def switch_model(text, model, layer, head, lang):
 
 
 # --- private helpers of the page -----------------------------------------------------------
+
+# The head's heatmap and the layer's heads redrawn in the page (pages/instant_plot.py): its
+# divs, and the sliders it follows.
+INSTANT_IDS = ["attention-head-plot", "attention-heads-plot"]
+INSTANT_SLIDERS = {"layer": "attention-layer", "head": "attention-head"}
+
+
+@guard
+def instant_numbers(text, model, layer, head, lang):
+    """The page's copy of every head's weights and the figures, after each run, model switch,
+    preset and language switch. A sentence too long for the model's heads (the payload's
+    cap) leaves the sliders to the server: its gr.Plots show, the page's figures hide."""
+    analysis = attention.analyze(model, text)           # cached: the run just made it
+    layer, head = attention.fit_layer_head(analysis, layer, head)
+    payload = attention_instant.payload(analysis, layer, head, lang)
+    if payload is None:
+        return gr.update(value="", visible=False), gr.update(visible=False), *[gr.update(visible=True)] * 2
+    return (gr.update(value=payload_json(payload, INSTANT_IDS, INSTANT_SLIDERS), visible=True),
+            gr.update(visible=True), *[gr.update(visible=False)] * 2)
+
+
+def instant_if_shown(shown, text, model, layer, head, lang):
+    """On a language switch: the page's copy relabelled, once something was shown (an error
+    is the server's view's to tell: the page keeps its copy)."""
+    try:
+        if shown:
+            return instant_numbers(text, model, layer, head, lang)
+    except gr.Error:
+        pass
+    return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+
 
 def fit_sliders(numbers):
     """After a run: the layer and head sliders span the model's, the query slider the
@@ -98,9 +131,16 @@ def build(lang: gr.Component) -> gr.Tab:
             head = Slider(1, DEFAULT_HEAD, value=DEFAULT_HEAD, step=1, label=I18N("attention_head"),
                           elem_id="attention-head")
         info = gr.Markdown(I18N("attention_first_use"), elem_id="attention-info")
+        # In the page (the default): layer and head redraw there; the gr.Plots, hidden, keep
+        # the api_names' outputs (and show for a sentence too long to send).
+        instant = slot = None
+        hidden = "-server" if instant_enabled() else ""
         with gr.Row():
             with gr.Column(scale=1):
-                head_plot = gr.Plot(elem_id="attention-head-plot", show_label=False)
+                if instant_enabled():
+                    instant = instant_plot("attention-instant", min_height=480)
+                head_plot = gr.Plot(elem_id=f"attention-head-plot{hidden}", show_label=False,
+                                    visible=instant is None)
             with gr.Column(scale=1):
                 gr.Markdown(I18N("attention_qkv_heading"))
                 query = Slider(0, attention.MAX_TOKENS - 1, value=0, step=1,
@@ -109,7 +149,10 @@ def build(lang: gr.Component) -> gr.Tab:
         qkv_md = gr.Markdown(elem_id="attention-qkv-text")
         with gr.Accordion(I18N("attention_numbers"), open=False):
             qkv_numbers = gr.JSON(show_label=False)
-        heads_plot = gr.Plot(elem_id="attention-heads-plot", show_label=False)
+        if instant:
+            slot = instant_slot(INSTANT_IDS[1], min_height=480)
+        heads_plot = gr.Plot(elem_id=f"attention-heads-plot{hidden}", show_label=False,
+                             visible=instant is None)
         with gr.Accordion(I18N("attention_numbers"), open=False):
             numbers = gr.JSON(show_label=False, elem_id="attention-numbers")
 
@@ -122,11 +165,17 @@ def build(lang: gr.Component) -> gr.Tab:
         view_in, view_out = [text, model, layer, head, lang], [head_plot, heads_plot, info, numbers]
         qkv_in, qkv_out = [text, model, layer, head, query, lang], [qkv_plot, qkv_md, qkv_numbers]
 
+        instant_out = [instant, slot, head_plot, heads_plot]
+
         def then_the_rest(event):
-            """After a new sentence or model: the sliders' ranges, Q/K/V, the comparison."""
-            (event.success(fit_sliders, numbers, [layer, head, query], queue=False,
-                           api_visibility="private")
-                  .then(explain_qkv, qkv_in, qkv_out, api_visibility="private", **LIGHT)
+            """After a new sentence or model: the sliders' ranges, the page's copy of the
+            weights, Q/K/V, the comparison."""
+            fitted = event.success(fit_sliders, numbers, [layer, head, query], queue=False,
+                                   api_visibility="private")
+            if instant:
+                fitted.then(instant_numbers, view_in, instant_out, api_visibility="private",
+                            show_progress="hidden", **LIGHT)
+            (fitted.then(explain_qkv, qkv_in, qkv_out, api_visibility="private", **LIGHT)
                   .success(compare, [text, lang], [compare_plot, compare_md],
                            api_visibility="private", **MODEL)
                   .success(lambda: True, None, shown, queue=False, api_visibility="private"))
@@ -139,7 +188,8 @@ def build(lang: gr.Component) -> gr.Tab:
                       .then(show, view_in, view_out, api_visibility="private", **MODEL))
         # Layer and head: the cached forward pass, sliced (no model run)
         gr.on([layer.input, head.input], show, view_in, view_out, api_name="attention_view",
-              trigger_mode="always_last", show_progress="hidden", **LIGHT) \
+              trigger_mode="always_last", show_progress="hidden",
+              js=AFTER_PAINT_JS if instant else None, **LIGHT) \
             .success(explain_qkv, qkv_in, qkv_out, api_visibility="private",
                      show_progress="hidden", **LIGHT)
         query.input(explain_qkv, qkv_in, qkv_out, api_name="attention_qkv",
@@ -149,4 +199,7 @@ def build(lang: gr.Component) -> gr.Tab:
         lang.change(redraw, [shown, text, model, layer, head, query, lang],
                     view_out + qkv_out + [compare_plot, compare_md], api_visibility="private",
                     show_progress="hidden", **LIGHT)
+        if instant:
+            lang.change(instant_if_shown, [shown, *view_in], instant_out, api_visibility="private",
+                        show_progress="hidden", **LIGHT)
     return tab

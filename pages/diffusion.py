@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gradio as gr
 
-from playground.images import diffusion, diffusion2d, fashion, shapes2d
+from playground.images import diffusion, diffusion2d, diffusion_instant, fashion, shapes2d
 from playground.core import deferred, validate
 from playground.core.i18n import t
 from pages.common import I18N, LIGHT, MODEL, URL_TAB_JS, Dropdown, Radio, Slider, app_of, guard
+from pages.instant_plot import (AFTER_PAINT_JS, enabled as instant_enabled, instant_plot,
+                                instant_slot, payload_json)
 
 TAB_ID = "diffusion"
 N_SAMPLES = 16
@@ -46,6 +48,29 @@ def toy(target, lang):
     yield from diffusion2d.train_and_sample(target, TOY_STEPS, lang)
 
 
+# The three images and the schedule redrawn in the page (pages/instant_plot.py) as t moves:
+# its divs, and the slider it follows.
+INSTANT_IDS = ["diffusion-forward", "diffusion-schedule"]
+INSTANT_SLIDERS = {"t": "diffusion-t"}
+
+
+@guard
+def instant_forward(example, step, lang):
+    """The page's copy of the example, the noise and the schedule, when the tab is shown, the
+    example changes or the language does (the t slider then redraws in the page)."""
+    example = validate.integer(example, "example", 0, 9)
+    try:
+        step = validate.integer(step, "t", 0, diffusion.T - 1)
+    except Exception:          # noqa: BLE001 - diffusion_forward tells the visitor
+        step = 0
+    return payload_json(diffusion_instant.payload(example, step, lang), INSTANT_IDS, INSTANT_SLIDERS)
+
+
+def first_instant(tab_asked, example, step, lang):
+    """Opened from a link (?tab=diffusion): the page's copy too."""
+    return instant_forward(example, step, lang) if tab_asked == TAB_ID else gr.skip()
+
+
 def first_forward(tab_asked, example, step, lang):
     """Opened from a link (?tab=diffusion): draw the forward process (a click on the tab draws
     it through `diffusion_forward`)."""
@@ -67,17 +92,32 @@ def build(lang: gr.Component) -> gr.Tab:
                               elem_id="diffusion-t")
                 gr.Markdown(I18N("diffusion_forward_help"),
                             latex_delimiters=[{"left": "$", "right": "$", "display": False}])
+            # Drawn when the tab is shown (select, or a link's ?tab=), not at the page's load.
+            # In the page (the default): t redraws there; the gr.Plots, hidden, keep the
+            # api_name's outputs.
+            instant = instant_enabled()
+            hidden = "-server" if instant else ""
             with gr.Column(scale=2):
-                # Drawn when the tab is shown (select, or a link's ?tab=), not at the page's load.
-                images = gr.Plot(None, elem_id="diffusion-forward", show_label=False)
+                if instant:
+                    instant = instant_plot("diffusion-instant", min_height=400)
+                images = gr.Plot(None, elem_id=f"diffusion-forward{hidden}", show_label=False,
+                                 visible=not instant)
             with gr.Column(scale=2):
-                curve = gr.Plot(None, elem_id="diffusion-schedule", show_label=False)
+                if instant:
+                    instant_slot(INSTANT_IDS[1], min_height=400)
+                curve = gr.Plot(None, elem_id=f"diffusion-schedule{hidden}", show_label=False,
+                                visible=not instant)
         gr.on([example.change, step.change, lang.change, tab.select], forward, [example, step, lang],
               [images, curve], api_name="diffusion_forward", trigger_mode="always_last",
-              show_progress="hidden", **LIGHT)
+              show_progress="hidden", js=AFTER_PAINT_JS if instant else None, **LIGHT)
         asked = gr.Textbox(visible=False)
         app_of(lang).load(first_forward, [asked, example, step, lang], [images, curve], js=URL_TAB_JS,
                           api_visibility="private", show_progress="hidden", **LIGHT)
+        if instant:
+            gr.on([example.change, lang.change, tab.select], instant_forward, [example, step, lang],
+                  instant, api_visibility="private", show_progress="hidden", **LIGHT)
+            app_of(lang).load(first_instant, [asked, example, step, lang], instant, js=URL_TAB_JS,
+                              api_visibility="private", show_progress="hidden", **LIGHT)
 
         gr.Markdown(I18N("diffusion_reverse_heading"))
         with gr.Row():

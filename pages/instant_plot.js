@@ -184,6 +184,109 @@
     return [{data: curveData, layout: curveLayout}, {data: planeData, layout: planeLayout}];
   }
 
+  // --- attention: playground/text/attention_figures.py's head_figure and heads_figure -------
+  // The weights of playground/text/attention_instant.py: uint16 per layer, head, row (only
+  // j <= i for a causal model). One head's map as the figure's z: rounded to 4 decimals,
+  // null where the causal mask hides the key (attention_figures._cells).
+  function attentionMap(P, layer, head) {
+    const T = P.tokens, W = P._w, s = P.scale;
+    const per = P.causal ? T * (T + 1) / 2 : T * T;
+    const base = ((layer - 1) * P.heads + (head - 1)) * per;
+    const z = new Array(T);
+    for (let i = 0; i < T; i++) {
+      const row = new Array(T).fill(null);
+      const start = base + (P.causal ? i * (i + 1) / 2 : i * T), end = P.causal ? i + 1 : T;
+      for (let j = 0; j < end; j++) row[j] = W[start + j] / s;
+      z[i] = row;
+    }
+    return z;
+  }
+  const round4 = (z) => z.map((row) => row.map((w) => (w === null ? null : Math.round(w * 1e4) / 1e4)));
+
+  function attentionMean(P, layer) {                 // the layer's heads, averaged
+    const H = P.heads, maps = [];
+    for (let h = 1; h <= H; h++) maps.push(attentionMap(P, layer, h));
+    const mean = maps[0].map((row, i) => row.map((w, j) => {
+      if (w === null) return null;
+      let s = 0;
+      for (let h = 0; h < H; h++) s += maps[h][i][j];
+      return s / H;
+    }));
+    return [maps, mean];
+  }
+
+  function attentionFigures(P, v) {
+    const layer = v.layer, head = v.head, H = P.heads;
+    if (!(Number.isInteger(layer) && layer >= 1 && layer <= P.layers &&
+          Number.isInteger(head) && head >= 1 && head <= H)) return null;   // the server answers
+    const [one, grid] = P.figures, text = P.text;
+    const [maps, mean] = attentionMean(P, layer);
+    const headFig = {
+      data: [Object.assign({}, one.data[0], {z: round4(maps[head - 1])})],
+      layout: Object.assign({}, one.layout, {title: Object.assign({}, one.layout.title, {
+        text: text.head_title.replace("{layer}", layer).replace("{head}", head)})}),
+    };
+    const data = grid.data.map((trace, k) => Object.assign({}, trace, {z: round4(k < H ? maps[k] : mean)}));
+    const annotations = grid.layout.annotations.map((a, k) => {
+      if (k > H) return a;                           // the note
+      const chosen = k === head - 1;
+      return Object.assign({}, a, {
+        text: chosen || k === H ? `<b>${text.names[k]}</b>` : text.names[k],
+        font: Object.assign({}, a.font, {color: chosen ? P.colors.chosen : P.colors.other})});
+    });
+    const ax = head === 1 ? "" : String(head);
+    const [x0, x1] = grid.layout["xaxis" + ax].domain, [y0, y1] = grid.layout["yaxis" + ax].domain;
+    const shapes = [Object.assign({}, grid.layout.shapes[0], {
+      x0: x0 - 0.004, x1: x1 + 0.004, y0: y0 - 0.006, y1: y1 + 0.006})];
+    const layout = Object.assign({}, grid.layout, {annotations, shapes,
+      title: Object.assign({}, grid.layout.title, {text: text.heads_titles[layer - 1]})});
+    return [headFig, {data, layout}];
+  }
+
+  // --- diffusion: playground/images/diffusion.py's forward_figure and schedule_figure --------
+  // x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps in float32, step by step as torch does
+  // (Math.fround after each operation), then fashion.tile and image_figure's grey levels.
+  const f32 = Math.fround;
+  function roundHalfEven(x) {                       // numpy's round
+    const r = Math.round(x);
+    return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  }
+  const grey = (v) => roundHalfEven(f32(f32(f32(v + 1) / 2) * 255));   // [-1, 1] -> 0..255
+
+  function diffusionXt(P, t) {                      // (size * size) float32 x_t, unclamped
+    const abar = P._abar[t], a = f32(Math.sqrt(abar)), b = f32(Math.sqrt(f32(1 - abar)));
+    return P._x0.map((x, i) => f32(f32(a * x) + f32(b * P._noise[i])));
+  }
+
+  function diffusionFigures(P, v) {
+    const t = v.t;
+    if (!(Number.isInteger(t) && t >= 0 && t < P.steps)) return null;   // the server answers
+    const [images, schedule] = P.figures, n = P.size, gap = P.gap;
+    const abar = P._abar[t], xt = diffusionXt(P, t);
+    const clamp = (x, lo, hi) => Math.min(Math.max(x, lo), hi);
+    const panels = [P._x0, P._noise.map((e) => f32(clamp(e, -2, 2) / 2)), xt.map((x) => clamp(x, -1, 1))];
+    const z = [];
+    for (let r = 0; r < n; r++) {
+      const row = [];
+      panels.forEach((img, p) => {
+        if (p > 0) for (let g = 0; g < gap; g++) row.push(null);
+        for (let c = 0; c < n; c++) row.push(grey(img[r * n + c]));
+      });
+      z.push(row);
+    }
+    const signal = Math.sqrt(abar), noise = Math.sqrt(1 - abar);
+    const annotations = images.layout.annotations.map((a, i) =>
+      (i === 2 ? Object.assign({}, a, {text: P.text.xt.replace("{t}", t)}) : a));
+    const imagesFig = {data: [Object.assign({}, images.data[0], {z})],
+      layout: Object.assign({}, images.layout, {annotations, title: Object.assign({}, images.layout.title, {
+        text: P.text.title.replace("{signal}", signal.toFixed(2)).replace("{noise}", noise.toFixed(2))})})};
+    const marker = Object.assign({}, schedule.data[2], {x: [t, t],
+      y: [f32(Math.sqrt(abar)), f32(Math.sqrt(f32(1 - abar)))]});
+    const shapes = [Object.assign({}, schedule.layout.shapes[0], {x0: t, x1: t})];
+    return [imagesFig, {data: [schedule.data[0], schedule.data[1], marker],
+                        layout: Object.assign({}, schedule.layout, {shapes})}];
+  }
+
   const KINDS = {
     next_token: {
       prepare(P) {
@@ -194,6 +297,15 @@
       figures: nextTokenFigures,
     },
     neuron: {prepare() {}, figures: neuronFigures},
+    attention: {prepare(P) { P._w = decode(P.weights, Uint16Array); }, figures: attentionFigures},
+    diffusion: {
+      prepare(P) {
+        P._x0 = decode(P.x0, Float32Array);
+        P._noise = decode(P.noise, Float32Array);
+        P._abar = decode(P.alpha_bars, Float32Array);
+      },
+      figures: diffusionFigures,
+    },
   };
 
   const CONFIG = {responsive: true, displaylogo: false};
@@ -235,6 +347,8 @@
     const figures = KINDS[P.kind].figures(P, values);
     if (!figures) return false;
     const computed = performance.now();
+    // a slot shown again is a new element: find it again
+    state.divs = state.divs.map((div, i) => (div.isConnected ? div : slot(P.ids[i]) || div));
     // The first figure now (the one the slider's lesson is about), the others once that frame
     // is painted: the visitor sees the first change sooner; a fast drag draws only the last.
     const react = (Plotly, i, fig) => {
@@ -260,6 +374,12 @@
     return true;
   }
 
+  // A figure goes into its slot elsewhere on the page (instant_plot.instant_slot), if any.
+  function slot(id) {
+    const s = document.getElementById(id);
+    return s && s.classList.contains("genai-instant-slot") ? s : null;
+  }
+
   function mount(element, props, watch) {
     const state = {element, payload: null, divs: []};
     const load = () => {
@@ -269,11 +389,21 @@
       state.payload = P;
       const box = element.querySelector(".genai-instant") || element;
       const ids = P ? P.ids : [];
-      while (box.children.length > ids.length) box.lastChild.remove();
+      const own = ids.filter((id) => !slot(id));
+      for (const div of state.divs)                  // a slot this payload no longer fills
+        if (div && div.classList.contains("genai-instant-slot") && !ids.includes(div.id)) {
+          if (root.Plotly) root.Plotly.purge(div);
+          div.replaceChildren();
+        }
+      while (box.children.length > own.length) box.lastChild.remove();
       ids.forEach((id, i) => {
-        let div = box.children[i];
-        if (!div) { div = document.createElement("div"); box.appendChild(div); }
-        div.id = id;
+        let div = slot(id);
+        if (!div) {
+          const k = own.indexOf(id);
+          div = box.children[k];
+          if (!div) { div = document.createElement("div"); box.appendChild(div); }
+          div.id = id;
+        }
         state.divs[i] = div;
       });
       state.divs.length = ids.length;
@@ -305,6 +435,6 @@
   }
 
   root.genaiInstant = {mount, redrawAll, nextToken, nextTokenFigures, neuronForward, neuronFigures,
-                       fmt, decode, KINDS};
+                       attentionFigures, diffusionXt, diffusionFigures, fmt, decode, KINDS};
   if (typeof module !== "undefined") module.exports = root.genaiInstant;
 })();

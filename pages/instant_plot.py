@@ -46,6 +46,13 @@ def instant_plot(elem_id: str, min_height: int = 400, value: str = "") -> gr.HTM
                    elem_id=elem_id, min_height=min_height, padding=False)
 
 
+def instant_slot(elem_id: str, min_height: int = 400) -> gr.HTML:
+    """A place elsewhere on the page for one of an instant_plot's figures (the div of id
+    `elem_id`, one of the payload's `ids`): the figures share one payload, not their place."""
+    return gr.HTML(html_template=f'<div class="genai-instant-slot" id="{elem_id}"></div>',
+                   elem_id=f"{elem_id}-slot", min_height=min_height, padding=False)
+
+
 def payload_json(payload: dict, ids: list[str], sliders: dict[str, str], **limits) -> str:
     """The gr.HTML's value: a playground payload, the elem_ids of its figures' divs, the
     sliders (value name -> elem_id) it follows, and their limits (beyond them, the page

@@ -248,3 +248,184 @@ def test_browser_neuron_redraws_in_the_page(page_in, lang):
     page.wait_for_function("() => document.querySelector('#neuron-steps')?.textContent.includes('8.5')",
                            timeout=30_000)
     screenshot(page, f"instant_neuron_{lang}")
+
+
+# --- attention: the layer and head sliders ------------------------------------------------------
+
+def fake_analysis(model: str, causal: bool, L: int, H: int, T: int, kinds=(), window=None, seed=0):
+    """An attention pass shaped like a model's: softmax rows (masked above the diagonal when
+    causal), without loading the model (the browser journey below runs the real ones)."""
+    from playground.text.attention import Analysis
+    rng = np.random.default_rng(seed)
+    scores = torch.tensor(rng.standard_normal((L, H, T, T)) * 2.5)
+    if causal:
+        scores = scores.masked_fill(~torch.ones(T, T, dtype=torch.bool).tril(), float("-inf"))
+    weights = torch.softmax(scores, -1).float().numpy()
+    return Analysis(model, tuple(range(T)), tuple(f"w{i}" for i in range(T)), weights,
+                    np.zeros((L, T, 4), np.float32), causal, kinds, window)
+
+
+ANALYSES = {   # GPT-like (SmolLM2's shape), BERT-like (MiniLM's), Gemma 3's local and global layers
+    "gpt": lambda: fake_analysis("smollm2", True, 30, 9, 13),
+    "bert": lambda: fake_analysis("minilm", False, 6, 12, 11, seed=1),
+    "gemma": lambda: fake_analysis("gemma3", True, 6, 4, 9, seed=2, window=4,
+                                   kinds=("sliding_attention",) * 5 + ("full_attention",)),
+}
+
+
+def _z(trace) -> np.ndarray:
+    return np.array([[np.nan if w is None else w for w in row] for row in trace], dtype=float)
+
+
+@pytest.mark.parametrize("which, lang", [("gpt", "es"), ("bert", "en"), ("gemma", "en")])
+def test_page_attention_equals_python(which, lang):
+    """Every layer and head the page draws equals attention_figures.head_figure and heads_figure."""
+    from pages.attention import INSTANT_IDS, INSTANT_SLIDERS
+    from playground.text import attention_figures, attention_instant
+
+    analysis = ANALYSES[which]()
+    L, H = analysis.n_layers, analysis.n_heads
+    payload = json.loads(payload_json(attention_instant.payload(analysis, 3, 2, lang), INSTANT_IDS,
+                                      INSTANT_SLIDERS))
+    cases = [(1, 1), (L, H), (2, H), (L, 1), (3, 2)]
+    out = run_js("g.KINDS.attention.prepare(data.P);\n"
+                 "console.log(JSON.stringify(data.cases.map(([l, h]) => "
+                 "g.attentionFigures(data.P, {layer: l, head: h}))));", {"P": payload, "cases": cases})
+    for (layer, head), (one, grid) in zip(cases, out):
+        ref_one = attention_figures.head_figure(analysis, layer, head, lang).to_plotly_json()
+        ref_grid = attention_figures.heads_figure(analysis, layer, head, lang).to_plotly_json()
+        assert one["layout"]["title"]["text"] == ref_one["layout"]["title"]["text"]
+        # the same numbers (uint16 in transit: at most one in the 4th decimal) and the same mask
+        z, ref = _z(one["data"][0]["z"]), _z(ref_one["data"][0]["z"].to_plotly_json())
+        assert np.array_equal(np.isnan(z), np.isnan(ref))
+        assert np.allclose(np.nan_to_num(z), np.nan_to_num(ref), atol=1.01e-4), (layer, head)
+        assert np.allclose(np.nan_to_num(z), np.nan_to_num(analysis.weights(layer, head)), atol=6e-5)
+        assert grid["layout"]["title"]["text"] == ref_grid["layout"]["title"]["text"]
+        assert len(grid["data"]) == H + 1
+        for page_trace, ref_trace in zip(grid["data"], ref_grid["data"]):
+            z, ref = _z(page_trace["z"]), _z(ref_trace["z"].to_plotly_json())
+            assert np.array_equal(np.isnan(z), np.isnan(ref))
+            assert np.allclose(np.nan_to_num(z), np.nan_to_num(ref), atol=1.01e-4)
+        assert [(a["text"], a["font"]) for a in grid["layout"]["annotations"]] == \
+               [(a["text"], a["font"]) for a in ref_grid["layout"]["annotations"]]
+        assert grid["layout"]["shapes"] == list(ref_grid["layout"]["shapes"])
+    bad = run_js("g.KINDS.attention.prepare(data.P);\n"
+                 "console.log(JSON.stringify(data.cases.map(([l, h]) => "
+                 "g.attentionFigures(data.P, {layer: l, head: h}))));",
+                 {"P": payload, "cases": [[0, 1], [L + 1, 1], [1, H + 1], [1.5, 1], [1, None]]})
+    assert bad == [None] * 5
+
+
+def test_attention_payload_is_compact_and_capped():
+    from playground.text import attention_instant
+    analysis = ANALYSES["gpt"]()
+    packed = np.frombuffer(__import__("base64").b64decode(
+        attention_instant.payload(analysis, 1, 1, "en")["weights"]), "<u2")
+    assert packed.size == 30 * 9 * 13 * 14 // 2                    # the causal lower triangles
+    long = fake_analysis("smollm2", True, 30, 9, 64)               # 561,600 weights: the server's
+    assert attention_instant.payload(long, 1, 1, "en") is None
+
+
+# The numbers the page drew in a plotly div: its first trace's z, null as NaN.
+PAGE_Z = "(sel) => document.querySelector(sel).data[0].z.map((r) => r.map((w) => (w === null ? NaN : w)))"
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_browser_attention_layer_and_head_redraw_in_the_page(page_in, lang):
+    """Layer and head move in the page (the title changes within the same task), for SmolLM2
+    (causal) and MiniLM (bidirectional); the numbers drawn are attention_figures' own."""
+    from pages.attention import PRESETS
+    from playground.text import attention, attention_figures
+
+    page = page_in(lang, tab="attention")
+    title = "#attention-head-plot .gtitle"
+    page.wait_for_function("() => document.querySelector('#attention-head-plot')?.dataset.drawn",
+                           timeout=120_000)
+    for model, layer, head in (("smollm2", 7, 5), ("minilm", 4, 11)):
+        if model == "minilm":
+            page.locator("#attention-model").get_by_text("MiniLM", exact=False).first.click()
+            page.wait_for_function("() => document.querySelector('#attention-head-plot .gtitle')"
+                                   "?.textContent.includes('MiniLM')", timeout=60_000)
+        analysis = attention.analyze(model, PRESETS["cat"])
+        page.evaluate(MOVE, ["#attention-layer", layer, title])
+        shown = page.evaluate(MOVE, ["#attention-head", head, title])
+        ref_title = attention_figures.head_figure(analysis, layer, head, lang).layout.title.text
+        assert shown == ref_title.replace("<br>", "")             # the SVG's text has no <br>
+        z = np.array(page.evaluate(PAGE_Z, "#attention-head-plot"), dtype=float)
+        ref = attention_figures.head_figure(analysis, layer, head, lang).to_plotly_json()["data"][0]["z"]
+        ref = np.array([[np.nan if w is None else w for w in row] for row in ref], dtype=float)
+        assert np.array_equal(np.isnan(z), np.isnan(ref))
+        assert np.allclose(np.nan_to_num(z), np.nan_to_num(ref), atol=1.01e-4)
+        grid = attention_figures.heads_figure(analysis, layer, head, lang).layout.title.text
+        page.wait_for_function("(t) => document.querySelector('#attention-heads-plot .gtitle')"
+                               "?.textContent === t", arg=grid.replace("<br>", ""), timeout=10_000)
+    # the server's answer (attention_view) follows: its Q/K/V text names the head the page drew
+    qkv = attention_figures.qkv_view("minilm", PRESETS["cat"], 4, 11, analysis.n_tokens - 1, lang)
+    page.wait_for_function("(t) => document.querySelector('#attention-qkv-plot .gtitle')"
+                           "?.textContent === t", arg=qkv[0].layout.title.text.replace("<br>", ""),
+                       timeout=30_000)
+    page.wait_for_timeout(500)
+    screenshot(page, f"instant_attention_{lang}")
+
+
+# --- diffusion: the forward step ------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_page_diffusion_forward_equals_q_sample(lang):
+    """The page's x_t is diffusion.q_sample's (torch), and its figures forward_figure's and
+    schedule_figure's, at steps across the schedule."""
+    from playground.images import diffusion, diffusion_instant, fashion
+
+    example, steps = 3, [0, 1, 37, 300, 999]
+    payload = json.loads(payload_json(diffusion_instant.payload(example, 300, lang),
+                                      ["images", "schedule"], {"t": "diffusion-t"}))
+    out = run_js("g.KINDS.diffusion.prepare(data.P);\n"
+                 "console.log(JSON.stringify(data.steps.map((t) => [Array.from(g.diffusionXt(data.P, t)),"
+                 " g.diffusionFigures(data.P, {t})])));", {"P": payload, "steps": steps})
+    images, _ = fashion.examples()
+    x0 = torch.from_numpy(images[example * fashion.PER_CLASS][None])
+    noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(0))
+    for t_, (xt, (pictures, schedule)) in zip(steps, out):
+        ref = diffusion.q_sample(x0, torch.tensor([t_]), noise, diffusion.linear_schedule())
+        assert np.allclose(xt, ref.flatten().numpy(), atol=1e-6), t_
+        ref_pictures = diffusion.forward_figure(example, t_, lang)
+        ref_z = np.array([[np.nan if v is None else v for v in row] for row in ref_pictures.data[0].z], float)
+        z = np.array([[np.nan if v is None else v for v in row] for row in pictures["data"][0]["z"]], float)
+        assert np.array_equal(np.isnan(z), np.isnan(ref_z))
+        assert np.abs(np.nan_to_num(z) - np.nan_to_num(ref_z)).max() <= 1      # grey levels 0..255
+        assert pictures["layout"]["title"]["text"] == ref_pictures.layout.title.text
+        assert [a["text"] for a in pictures["layout"]["annotations"]] == \
+               [a.text for a in ref_pictures.layout.annotations]
+        ref_schedule = diffusion.schedule_figure(t_, lang)
+        assert schedule["data"][2]["x"] == [t_, t_]
+        assert np.allclose(schedule["data"][2]["y"], _decoded(ref_schedule.data[2].y), atol=1e-7)
+        assert schedule["layout"]["shapes"][0]["x0"] == ref_schedule.layout.shapes[0].x0 == t_
+    bad = run_js("g.KINDS.diffusion.prepare(data.P);\nconsole.log(JSON.stringify("
+                 "[-1, 1000, 2.5, NaN].map((t) => g.diffusionFigures(data.P, {t}))));", {"P": payload})
+    assert bad == [None] * 4
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_browser_diffusion_t_redraws_in_the_page(page_in, lang):
+    """The t slider redraws x_t in the page, within the same task; the pixels are q_sample's."""
+    from playground.images import diffusion, fashion
+
+    page = page_in(lang, tab="diffusion")
+    title = "#diffusion-forward .gtitle"
+    page.wait_for_function("() => document.querySelector('#diffusion-forward')?.dataset.drawn",
+                           timeout=60_000)
+    shown = page.evaluate(MOVE, ["#diffusion-t", 700, title])
+    ref = diffusion.forward_figure(0, 700, lang)
+    assert shown == ref.layout.title.text
+    assert "x_t (t = 700)" in page.locator("#diffusion-forward").inner_text()
+    z = np.array(page.evaluate(PAGE_Z, "#diffusion-forward"), dtype=float)
+    images, _ = fashion.examples()
+    x0 = torch.from_numpy(images[:1])
+    noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(0))
+    xt = diffusion.q_sample(x0, torch.tensor([700]), noise, diffusion.linear_schedule()).clamp(-1, 1)
+    assert np.abs(z[:, -28:] / 255 * 2 - 1 - xt[0, 0].numpy()).max() <= 1 / 255 + 1e-6
+    # the schedule's marker follows in the next frame
+    page.wait_for_function("() => document.querySelector('#diffusion-schedule')?.data?.[2].x[0] === 700",
+                           timeout=10_000)
+    page.wait_for_timeout(500)
+    screenshot(page, f"instant_diffusion_{lang}")

@@ -119,6 +119,15 @@ def _grid_domains(n: int, cols: int, gap: float = 0.025, top: float = 0.9):
         yield [x0, x0 + w], [y1 - h, y1]
 
 
+def heads_figure_title(analysis: Analysis, layer: int, lang: str) -> str:
+    """The grid's title: the layer, and for a model mixing them, local or global."""
+    title = t("attention_heads_title", lang, layer=layer, layers=analysis.n_layers)
+    kind = analysis.layer_kind(layer)
+    if kind:                                        # Gemma 3: local or global layer
+        title += " · " + t("attention_kind_" + kind.removesuffix("_attention"), lang, window=analysis.window)
+    return title
+
+
 def heads_figure(analysis: Analysis, layer: int, head: int, lang: str):
     """Every head of one layer as small multiples, then their average; the chosen head framed."""
     layer, head = check_layer_head(analysis, layer, head)
@@ -128,11 +137,7 @@ def heads_figure(analysis: Analysis, layer: int, head: int, lang: str):
     mats = [analysis.weights(layer, h) for h in range(1, H + 1)] + [analysis.attentions[layer - 1].mean(0)]
     names = [t("attention_head_short", lang, head=h) for h in range(1, H + 1)]
     names.append(t("attention_average", lang))
-    title = t("attention_heads_title", lang, layer=layer, layers=analysis.n_layers)
-    kind = analysis.layer_kind(layer)
-    if kind:                                        # Gemma 3: local or global layer
-        title += " · " + t("attention_kind_" + kind.removesuffix("_attention"), lang, window=analysis.window)
-    layout = plotstyle.base_layout(title,
+    layout = plotstyle.base_layout(heads_figure_title(analysis, layer, lang),
                                    height=110 + (1300 // cols) * rows)
     layout.pop("xaxis"), layout.pop("yaxis")
     layout.update(plot_bgcolor=MASKED, margin={"l": 20, "r": 20, "t": 70, "b": 20},
