@@ -22,6 +22,7 @@ RUN_DIR=${GENAI_LB_RUN_DIR:-/tmp/genai-replicas}
 PYTHON=${PYTHON:-.venv/bin/python}
 export HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False
 
+command -v nginx >/dev/null || { echo "run.sh needs nginx (Debian: apt-get install nginx-light)" >&2; exit 1; }
 mkdir -p "$RUN_DIR"
 pids=()
 stop() {
