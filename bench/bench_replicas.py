@@ -14,7 +14,8 @@ client processes, the page's protocol) in the same run:
 For each it prints failures, the light actions' p95 (all, and while a generation ran), the
 generations' first output and whole reply at p95; for B, from nginx's access log, how the
 visitors were spread and whether any visitor's session (cookie key, Gradio's session_hash) was
-served by two replicas (it must be none). Plus nginx's own overhead: a light GET through it, as a
+served by two replicas (it must be none), and the same seen by real browsers (headless
+Chromium: the page, its events, heartbeats; each answer's X-Replica header). Plus nginx's own overhead: a light GET through it, as a
 ratio to the same GET direct.
 
 On this 2-core machine the replicas, the inference server and the client processes all share
@@ -44,8 +45,18 @@ LIGHT = ("neuron", "next_token_redraw", "attention_view")
 LOG_LINE = re.compile(r"key=(\S*) replica=(\S*) status=(\d+) \"(\S+) (\S+)\" session=(\S*)")
 
 
-def start_stack(replicas: int, run_dir: Path):
-    """run.sh in its own process group; returns it, nginx's URL and the replicas' URLs."""
+def start_stack(replicas: int, run_dir: Path, attempts: int = 3):
+    """run.sh in its own process group; returns it, nginx's URL and the replicas' URLs. On a
+    busy machine Gradio's launch can give up on its own check of localhost: then again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return _start_stack(replicas, run_dir)
+        except RuntimeError as exc:
+            print(f"  attempt {attempt}: {exc}")
+    raise RuntimeError(f"deploy/replicas/run.sh did not get ready in {attempts} attempts")
+
+
+def _start_stack(replicas: int, run_dir: Path):
     ports = [free_port() for _ in range(replicas)]
     lb, inference = free_port(), free_port()
     env = {**os.environ, "GENAI_REPLICA_PORTS": ",".join(map(str, ports)), "GENAI_LB_PORT": str(lb),
@@ -146,6 +157,44 @@ def proxy_overhead(direct: str, via: str, n: int = 60):
           f"{1000 * a:.1f} ms, through nginx {1000 * b:.1f} ms, ratio {b / a:.2f}")
 
 
+def browser_check(lb: str, pages: int = 3):
+    """Real browsers through nginx: each of `pages` Chromium contexts (a visitor each: its own
+    cookies) opens the page and moves the Neuron tab's weight; every answer's X-Replica
+    header names the replica. Each visitor must see one replica only."""
+    from playwright.sync_api import sync_playwright
+
+    from harness import CHROMIUM_ARGS
+    seen = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            for _ in range(pages):
+                context = browser.new_context()
+                page = context.new_page()
+                replicas, kinds = set(), Counter()
+                def record(response, replicas=replicas, kinds=kinds):
+                    if response.url.startswith(lb):
+                        replicas.add(response.headers.get("x-replica", "?"))
+                        path = response.url[len(lb):].split("?")[0]
+                        kinds["queue" if "queue/" in path else "heartbeat" if "heartbeat" in path
+                              else "page" if path in ("", "config") else "other"] += 1
+                page.on("response", record)
+                page.goto(lb + "?lang=en&tab=neuron", wait_until="networkidle", timeout=120_000)
+                page.wait_for_timeout(2000)
+                slider = page.locator("input[type=range]").first
+                slider.focus()
+                page.keyboard.press("ArrowRight")
+                page.wait_for_timeout(3000)                     # the answer, a heartbeat
+                seen.append((replicas, dict(kinds)))
+                context.close()
+        finally:
+            browser.close()
+    split = sum(len(r) > 1 for r, _ in seen)
+    print(f"  real browsers through nginx: {pages} visitors, replicas seen per visitor "
+          f"{[sorted(r) for r, _ in seen]}; requests {[k for _, k in seen]}; visitors served by "
+          f"two replicas: {split}  [target 0]")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--visitors", type=int, default=30)
@@ -153,12 +202,17 @@ def main():
     parser.add_argument("--processes", type=int, default=3)
     parser.add_argument("--knee", default="10,30,60", help="class sizes against one process ('' for none)")
     parser.add_argument("--run-dir", default="/tmp/genai-bench-replicas")
+    parser.add_argument("--browsers-only", action="store_true",
+                        help="only the real browsers' check through nginx (no class)")
     args = parser.parse_args()
 
     run_dir = Path(args.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     proc, lb, replicas = start_stack(2, run_dir)
     try:
+        if args.browsers_only:
+            browser_check(lb)
+            return
         t0 = time.perf_counter()
         for url in replicas:
             warm(url)
@@ -176,6 +230,10 @@ def main():
                                             generation="generate_server")
         summary(f"B  2 replicas behind nginx, generation on the shared server ({size})", records, wall)
         stickiness(log, offset)
+        try:
+            browser_check(lb)
+        except Exception as exc:  # noqa: BLE001 - the figures above and below still count
+            print("  real browsers through nginx: not checked:", repr(exc)[:300])
 
         for n in [int(v) for v in args.knee.split(",") if v.strip()]:
             records, wall = classroom.run_class(replicas[0], n, args.actions, args.processes)
