@@ -159,8 +159,9 @@ def proxy_overhead(direct: str, via: str, n: int = 60):
 
 def browser_check(lb: str, pages: int = 3):
     """Real browsers through nginx: each of `pages` Chromium contexts (a visitor each: its own
-    cookies) opens the page and moves the Neuron tab's weight; every answer's X-Replica
-    header names the replica. Each visitor must see one replica only."""
+    cookies) opens the page on the Neuron tab and sets a weight, until the server's worked
+    steps come back (an event through the queue); every answer's X-Replica header names the
+    replica. Each visitor must see one replica only."""
     from playwright.sync_api import sync_playwright
 
     from harness import CHROMIUM_ARGS
@@ -179,12 +180,18 @@ def browser_check(lb: str, pages: int = 3):
                         kinds["queue" if "queue/" in path else "heartbeat" if "heartbeat" in path
                               else "page" if path in ("", "config") else "other"] += 1
                 page.on("response", record)
-                page.goto(lb + "?lang=en&tab=neuron", wait_until="networkidle", timeout=120_000)
+                page.goto(lb + "?lang=en&tab=neuron", timeout=120_000)
+                page.wait_for_selector("#tabs", timeout=120_000)
+                page.wait_for_timeout(1000)                     # the load event: language, tab
+                weight = page.locator("#neuron-w1 input[type=number]")
+                weight.fill("3")
+                weight.press("Enter")                           # the server's steps: a queue call
+                page.wait_for_function("() => document.querySelector('#neuron-steps')"
+                                       "?.innerText.includes('3 · 3 = 9')", timeout=60_000)
                 page.wait_for_timeout(2000)
-                slider = page.locator("input[type=range]").first
-                slider.focus()
-                page.keyboard.press("ArrowRight")
-                page.wait_for_timeout(3000)                     # the answer, a heartbeat
+                if not seen:
+                    page.screenshot(path=str(Path(lb_shot := "/tmp/genai-replicas-browser.png")))
+                    print("  a visitor's page through nginx:", lb_shot)
                 seen.append((replicas, dict(kinds)))
                 context.close()
         finally:

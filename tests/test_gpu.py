@@ -113,7 +113,7 @@ def test_decorated_chat_reply_gives_the_same_reply(zero_gpu, monkeypatch):
 def test_decorated_pretraining_bursts_train_the_same_network(zero_gpu, monkeypatch):
     """A pre-training run split into ZeroGPU bursts (`pretraining.train_burst`, one GPU call
     per slice of steps, none while the page draws) trains the very same network as the plain
-    run: same weights, same losses, same samples."""
+    run: same weights, same validation loss, same samples."""
     config = pretraining.Config(corpus="en", size="tiny", steps=120, prompt="And", seed=3)
 
     def run():
@@ -130,5 +130,7 @@ def test_decorated_pretraining_bursts_train_the_same_network(zero_gpu, monkeypat
     assert plain.step == through_gpu.step == 120 and last.stopped == plain_last.stopped == "steps"
     for (name, a), b in zip(plain.model.state_dict().items(), through_gpu.model.state_dict().values()):
         assert torch.equal(a, b), name
-    assert through_gpu.history == plain.history and through_gpu.samples == plain.samples
+    # the curves' points fall where each run's time slices ended; the last one is the same
+    assert through_gpu.history["val"][-1] == plain.history["val"][-1]
+    assert through_gpu.samples == plain.samples
     assert set(plain.samples) == {0, 100}
