@@ -78,6 +78,9 @@ http {{
         hash $replica_key consistent;
 {servers}
         keepalive 64;
+        # below uvicorn's own 5 s: else nginx may reuse a connection the app just closed, and a
+        # POST (queue/join) is not retried: a 502 (seen once in bench_replicas' browsers)
+        keepalive_timeout 4s;
     }}
 
     server {{
