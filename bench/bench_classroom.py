@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROMPTS = {"es": "El futuro de la IA se basa en la", "en": "The future of AI is built on"}
 SENTENCE = "The cat sat on the mat because it was tired."
 GENERATED_TOKENS = 40
+GENERATIONS = ("generate_stream", "generate_server")
 
 
 def start_app(port: int):
@@ -62,11 +63,13 @@ def neuron_args(rng, lang):
             rng.choice(["relu", "sigmoid", "tanh", "gelu"]), lang)
 
 
-def plan(rng: random.Random, actions: int) -> list[str]:
+def plan(rng: random.Random, actions: int, generation: str = "generate_stream") -> list[str]:
     """A visitor's actions: the two first views, then light ones with one generation and one
-    new prompt (a first view again, while the class's generations run) among them."""
+    new prompt (a first view again, while the class's generations run) among them.
+    `generation`: "generate_stream" (the app's own model) or "generate_server" (the host's
+    inference server, bench/bench_replicas.py)."""
     light = [rng.choice(["neuron", "next_token_redraw", "attention_view"]) for _ in range(actions - 4)]
-    light.insert(rng.randrange(len(light) + 1), "generate_stream")
+    light.insert(rng.randrange(len(light) + 1), generation)
     light.insert(rng.randrange(len(light) // 2, len(light) + 1), "next_token_new")
     return ["next_token", "attention", *light]
 
@@ -93,6 +96,8 @@ def call(client, action: str, rng: random.Random, lang: str, shown: dict | None 
     if action == "generate_stream":
         return client.predict(prompt, GENERATED_TOKENS, 0.8, 50, 0.95, rng.randint(0, 99), lang,
                               api_name="/generate_stream")
+    if action == "generate_server":
+        return client.predict(prompt, GENERATED_TOKENS, 0.8, 0.95, lang, api_name="/generate_server")
     raise ValueError(action)
 
 
@@ -109,6 +114,7 @@ class PageClient:
                      for d in config["dependencies"] if d.get("api_name")}
 
     def predict(self, *args, api_name: str):
+        self.first_at = None                   # when the first output arrived (a stream's token)
         fn_index, kinds = self.deps[api_name.lstrip("/")]
         values, given = [], list(args)
         for kind in kinds:                     # a State input travels as null: the server has it
@@ -120,6 +126,8 @@ class PageClient:
         with self.http.stream("GET", f"{self.base}/queue/data",
                               params={"session_hash": self.session}) as stream:
             for line in stream.iter_lines():
+                if self.first_at is None and "process_generating" in line:
+                    self.first_at = time.time()
                 if "process_completed" in line:
                     if '"success": false' in line or '"success":false' in line:
                         raise RuntimeError(line[:200])
@@ -135,9 +143,10 @@ def make_client(url: str, kind: str, config: dict | None, i: int):
 
 
 def visitors_process(url: str, ids: list[int], actions: int, start_at: float, results,
-                     kind: str = "page"):
+                     kind: str = "page", generation: str = "generate_stream"):
     """One client process: a thread per visitor; each record is (visitor, action, start, end,
-    error or None), with wall-clock times (time.time) comparable across processes."""
+    error or None, first output or None), with wall-clock times (time.time) comparable across
+    processes."""
     config = httpx.get(url.rstrip("/") + "/config", timeout=60).json() if kind == "page" else None
 
     def visitor(i):
@@ -150,13 +159,13 @@ def visitors_process(url: str, ids: list[int], actions: int, start_at: float, re
             results.put([(i, "connect", time.time(), time.time(), repr(exc)[:160])])
             return
         shown = {}
-        for action in plan(rng, actions):
+        for action in plan(rng, actions, generation):
             t0 = time.time()
             try:
                 call(client, action, rng, lang, shown)
-                records.append((i, action, t0, time.time(), None))
+                records.append((i, action, t0, time.time(), None, getattr(client, "first_at", None)))
             except Exception as exc:  # noqa: BLE001
-                records.append((i, action, t0, time.time(), repr(exc)[:160]))
+                records.append((i, action, t0, time.time(), repr(exc)[:160], None))
             time.sleep(rng.uniform(0.3, 1.5))
         results.put(records)
 
@@ -180,12 +189,12 @@ def warm_up(url: str):
 def report(records: list, wall: float, visitors: int, actions: int):
     failures = [r for r in records if r[4]]
     ok = [r for r in records if not r[4]]
-    generations = [(r[2], r[3]) for r in ok if r[1] == "generate_stream"]
+    generations = [(r[2], r[3]) for r in ok if r[1] in GENERATIONS]
     print(f"classroom, clients in separate processes: {visitors} visitors x {actions} actions in "
           f"{wall:.0f} s: {len(ok)} answered, {len(failures)} failures  [target 0]")
     for kind, names in (("light", ("neuron", "next_token_redraw", "attention_view")),
                         ("model", ("next_token", "attention", "next_token_new")),
-                        ("generation", ("generate_stream",))):
+                        ("generation", GENERATIONS)):
         lat = [r[3] - r[2] for r in ok if r[1] in names]
         if lat:
             print(f"  {kind:10s} {len(lat):4d} calls: median {1000 * statistics.median(lat):6.0f} ms, "
@@ -210,6 +219,26 @@ def report(records: list, wall: float, visitors: int, actions: int):
         print("  failure:", f[1], f[4])
 
 
+def run_class(url: str, visitors: int, actions: int, processes: int, client: str = "page",
+              generation: str = "generate_stream") -> tuple[list, float]:
+    """The class: `visitors` in `processes` client processes; their records and the wall time."""
+    ctx = mp.get_context("spawn")
+    results = ctx.Queue()
+    start_at = time.time() + 3
+    groups = [list(range(visitors))[p::processes] for p in range(processes)]
+    workers = [ctx.Process(target=visitors_process,
+                           args=(url, g, actions, start_at, results, client, generation))
+               for g in groups if g]
+    for w in workers:
+        w.start()
+    records = []
+    for _ in range(visitors):
+        records += results.get(timeout=1800)
+    for w in workers:
+        w.join()
+    return records, time.time() - start_at
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--visitors", type=int, default=30)
@@ -230,22 +259,9 @@ def main():
         t0 = time.perf_counter()
         warm_up(url)
         print(f"warm-up (both languages' models loaded and run once): {time.perf_counter() - t0:.0f} s")
-        ctx = mp.get_context("spawn")
-        results = ctx.Queue()
-        start_at = time.time() + 3
-        groups = [list(range(args.visitors))[p::args.processes] for p in range(args.processes)]
-        workers = [ctx.Process(target=visitors_process,
-                               args=(url, g, args.actions, start_at, results, args.client))
-                   for g in groups]
-        for w in workers:
-            w.start()
-        records = []
-        for _ in range(args.visitors):
-            records += results.get(timeout=1800)
-        for w in workers:
-            w.join()
+        records, wall = run_class(url, args.visitors, args.actions, args.processes, args.client)
         print(f"clients: {args.client}, {args.processes} processes")
-        report(records, time.time() - start_at, args.visitors, args.actions)
+        report(records, wall, args.visitors, args.actions)
     finally:
         if proc is not None:
             proc.terminate()

@@ -11,7 +11,8 @@ import torch
 
 from playground.core import gpu
 from playground.images import diffusion          # imported off ZeroGPU: undecorated here
-from playground.text import generation
+from playground.lifecycle import pretraining
+from playground.text import chat, generation
 
 
 @pytest.fixture
@@ -87,3 +88,49 @@ def test_decorated_generation_gives_the_same_tokens(zero_gpu):
     with torch.inference_mode():
         reference = lm.model.generate(ids, max_new_tokens=6, do_sample=False)[0, ids.shape[1]:]
     assert [t.token_id for t in plain] == reference.tolist()[:len(plain)]
+
+
+def test_decorated_chat_reply_gives_the_same_reply(zero_gpu, monkeypatch):
+    """The chat's own model through the ZeroGPU path (`chat.local_reply`, one GPU call per
+    reply) equals the plain call, and both equal transformers' greedy decoding of the same
+    chat template (the reference) at temperature 0."""
+    from playground import backends
+
+    plain, context = list(chat.respond("", [], "What is the capital of France?", 0.0, 12))[-1]
+    monkeypatch.setattr(chat, "local_reply", gpu.on_gpu(duration=60)(chat.local_reply))
+    through_gpu, _ = list(chat.respond("", [], "What is the capital of France?", 0.0, 12))[-1]
+    assert zero_gpu == [("local_reply", 60)]
+    assert through_gpu == plain and plain[-1]["content"]
+
+    lm = backends.get(chat.MODEL)
+    ids = torch.tensor([list(context.ids)])
+    with torch.inference_mode():
+        reference = lm.model.generate(ids, max_new_tokens=12, do_sample=False)[0, ids.shape[1]:].tolist()
+    ends = [i for i, token in enumerate(reference) if token in lm.eos_ids]
+    assert plain[-1]["content"] == lm.decode(reference[:ends[0]] if ends else reference)
+
+
+def test_decorated_pretraining_bursts_train_the_same_network(zero_gpu, monkeypatch):
+    """A pre-training run split into ZeroGPU bursts (`pretraining.train_burst`, one GPU call
+    per slice of steps, none while the page draws) trains the very same network as the plain
+    run: same weights, same validation loss, same samples."""
+    config = pretraining.Config(corpus="en", size="tiny", steps=120, prompt="And", seed=3)
+
+    def run():
+        session = pretraining.Session(config, pretraining.load_corpus(config))
+        last = list(pretraining.train(session, frame_seconds=0))[-1]
+        return session, last
+
+    plain, plain_last = run()
+    monkeypatch.setattr(pretraining, "train_burst",
+                        gpu.on_gpu(duration=pretraining.BURST_GPU_SECONDS)(pretraining.train_burst))
+    through_gpu, last = run()
+    assert len(zero_gpu) >= 2                            # step 100's sample ends a burst at least
+    assert set(zero_gpu) == {("train_burst", pretraining.BURST_GPU_SECONDS)}
+    assert plain.step == through_gpu.step == 120 and last.stopped == plain_last.stopped == "steps"
+    for (name, a), b in zip(plain.model.state_dict().items(), through_gpu.model.state_dict().values()):
+        assert torch.equal(a, b), name
+    # the curves' points fall where each run's time slices ended; the last one is the same
+    assert through_gpu.history["val"][-1] == plain.history["val"][-1]
+    assert through_gpu.samples == plain.samples
+    assert set(plain.samples) == {0, 100}

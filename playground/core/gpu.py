@@ -3,13 +3,19 @@
 On a ZeroGPU Space (free accounts can host two) the Space holds no GPU: a function decorated
 with the `spaces` package's `@spaces.GPU` is given one while it runs, out of each visitor's
 daily quota (a few minutes), so only the work where a GPU pays asks for one: generating
-tokens, sampling images. `on_gpu(fn, duration=...)` is that decorator where `spaces` is
+tokens, sampling images, a training run's slice of steps. `on_gpu(fn, duration=...)` is that decorator where `spaces` is
 present and the Space runs on ZeroGPU (`SPACES_ZERO_GPU` in the environment), and `fn` itself
 anywhere else (this machine, a CPU Space, a laptop): nothing changes there.
 
 The device is chosen when the work runs (`device()`), never at import: on ZeroGPU CUDA exists
 only inside a decorated call. `to_device(module)` moves a model there inside that call (on
 CPU it is already there: no copy).
+
+A live training run is a long stream paced by the page, so it cannot hold the GPU throughout
+(each decorated call must end within its duration, and the waits between frames would spend
+the visitor's quota): it is split into decorated bursts, one per slice of steps, and
+`burst(model, optimizer)` moves the run's network and its optimizer's state to the device for
+the slice and back to the CPU after it, where the page's frames (curves, samples) are computed.
 
     @gpu.on_gpu(duration=60)
     def stream(...):
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from contextlib import contextmanager
 
 ZERO_GPU_ENV = "SPACES_ZERO_GPU"
 
@@ -57,3 +64,27 @@ def to_device(module):
     if first is not None and first.device.type != dev.type:
         module.to(dev)
     return dev
+
+
+@contextmanager
+def burst(module, optimizer=None):
+    """Inside the block, `module` and its `optimizer`'s state on `device()`; after it, back on
+    the device they came from. On the CPU nothing moves (no copy): the same tensors train."""
+    dev = device()
+    home = next((p.device for p in module.parameters()), dev)
+    if home.type == dev.type:
+        yield dev
+        return
+    _move(module, optimizer, dev)
+    try:
+        yield dev
+    finally:
+        _move(module, optimizer, home)
+
+
+def _move(module, optimizer, dev) -> None:
+    module.to(dev)
+    for state in (optimizer.state.values() if optimizer is not None else ()):
+        for key, value in state.items():
+            if key != "step" and hasattr(value, "to"):       # Adam's step count stays on the CPU
+                state[key] = value.to(dev)

@@ -66,15 +66,22 @@ def example(lm, pair: Pair) -> Example:
     return Example(full, [IGNORE] * len(prompt) + full[len(prompt):])
 
 
-def collate(examples: list[Example], pad_id: int):
-    """Right-padded tensors: input_ids, attention_mask, labels (IGNORE on the padding)."""
+def collate(examples: list[Example], pad_id: int, device=None):
+    """Right-padded tensors: input_ids, attention_mask, labels (IGNORE on the padding), on
+    `device` (the model's: the CPU, or the GPU a ZeroGPU call lent)."""
     import torch
 
     width = max(len(e.ids) for e in examples)
     pad = [width - len(e.ids) for e in examples]
-    return {"input_ids": torch.tensor([e.ids + [pad_id] * n for e, n in zip(examples, pad)]),
-            "attention_mask": torch.tensor([[1] * len(e.ids) + [0] * n for e, n in zip(examples, pad)]),
-            "labels": torch.tensor([e.labels + [IGNORE] * n for e, n in zip(examples, pad)])}
+    return {"input_ids": torch.tensor([e.ids + [pad_id] * n for e, n in zip(examples, pad)], device=device),
+            "attention_mask": torch.tensor([[1] * len(e.ids) + [0] * n for e, n in zip(examples, pad)],
+                                           device=device),
+            "labels": torch.tensor([e.labels + [IGNORE] * n for e, n in zip(examples, pad)], device=device)}
+
+
+def device_of(model):
+    """Where `model`'s weights are."""
+    return next(model.parameters()).device
 
 
 def answer_loss(logits, labels):
@@ -147,7 +154,7 @@ def train(model, examples: list[Example], pad_id: int, steps: int, lr: float = 3
                 return
             if max_seconds is not None and time.perf_counter() - started > max_seconds:
                 return
-            batch = collate([examples[i] for i in next(picks)], pad_id)
+            batch = collate([examples[i] for i in next(picks)], pad_id, device_of(model))
             start = time.perf_counter()
             logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
             loss = answer_loss(logits, batch["labels"])
@@ -169,7 +176,7 @@ def mean_answer_loss(model, examples: list[Example], pad_id: int, batch_size: in
     total = count = 0.0
     with torch.inference_mode():
         for i in range(0, len(examples), batch_size):
-            batch = collate(examples[i: i + batch_size], pad_id)
+            batch = collate(examples[i: i + batch_size], pad_id, device_of(model))
             logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
             n = int((batch["labels"][:, 1:] != IGNORE).sum())
             total += float(answer_loss(logits, batch["labels"])) * n

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 
-from playground.core import pacing
+from playground.core import gpu, pacing
 from playground.core.errors import UserError
 from playground.lifecycle import corpus, shared_runs
 from playground.lifecycle.gpt import GPT
@@ -37,6 +37,8 @@ from playground.lifecycle.pretraining_config import (ATTENTION_TOKENS, DEFAULT_P
                                                      MAX_STEPS, POSITIONS, PRESETS, RUN_SECONDS,
                                                      SAMPLE_STEPS, SAMPLE_TOKENS, STOP_WAIT,
                                                      TRAIN_BUDGET, Config)
+
+BURST_GPU_SECONDS = 15      # one slice's GPU call (ZeroGPU): TRAIN_BUDGET of steps, with room
 
 
 def load_corpus(config: Config, own_text: str | None = None) -> corpus.Corpus:
@@ -114,6 +116,8 @@ class Session(pacing.LiveRun):
         T = self.model_config.block_size
         starts = torch.randint(0, len(self.train_ids) - T - 1, (self.batch_size,), generator=self.generator)
         x, y = windows(self.train_ids, starts.tolist(), T)      # 1. a batch of windows
+        dev = next(self.model.parameters()).device               #    where the burst put the net
+        x, y = x.to(dev), y.to(dev)
         _, loss, _ = self.model(x, y)                            # 2. forward, cross-entropy
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()                                          # 3. backpropagation
@@ -206,6 +210,22 @@ def prepare(session: Session | None, config: Config, own_text: str | None = None
     return session
 
 
+@gpu.on_gpu(duration=BURST_GPU_SECONDS)
+def train_burst(session: Session, run, steps_left: int, slice_start: float) -> int:
+    """A slice of training steps, on ZeroGPU one GPU call (`gpu.on_gpu`): until TRAIN_BUDGET
+    seconds after `slice_start`, `steps_left` steps, a step whose sample the lesson shows, or
+    the end of the run. The network and AdamW's state are on the GPU only meanwhile
+    (`gpu.burst`). Returns the steps done. The caller holds the session's lock."""
+    done = 0
+    with gpu.burst(session.model, session.optimizer):
+        while done < steps_left and session.run == run:
+            session.train_step()
+            done += 1
+            if session.step in SAMPLE_STEPS or time.monotonic() - slice_start > TRAIN_BUDGET:
+                break
+    return done
+
+
 def train(session: Session, max_steps: int | None = None, max_seconds: float = RUN_SECONDS,
           frame_seconds: float | None = None, attention_every: int = 4):
     """Train, yielding a Frame about every TRAIN_BUDGET seconds (no faster than the page
@@ -220,9 +240,9 @@ def train(session: Session, max_steps: int | None = None, max_seconds: float = R
             slice_start = time.monotonic()
             with session.lock:
                 while done < max_steps and session.run == run:
-                    session.train_step()
-                    done += 1
-                    if session.step in SAMPLE_STEPS:
+                    steps = train_burst(session, run, max_steps - done, slice_start)
+                    done += steps
+                    if steps and session.step in SAMPLE_STEPS:    # drawn on the CPU, after it
                         session.samples[session.step] = session.sample()
                     if time.monotonic() - slice_start > TRAIN_BUDGET:
                         break

@@ -15,7 +15,9 @@ over the shared weights (`gemma_chat.sharing_copy`: nothing is copied, nothing s
   to where the reference started.
 
 Each run is bounded in steps and seconds and can be stopped; it yields a `Snapshot` after
-every step. The run's model lives in the generator, never in a module global.
+every step. The run's model lives in the generator, never in a module global. On ZeroGPU a run
+is one GPU call (`gpu.on_gpu`), the visitor's copy of the model moved to the GPU inside it (the
+copy's tensors only: the weights every lesson shares stay where they are).
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from typing import Iterator
 
 from playground import backends
 from playground.backends import gemma_chat
+from playground.core import gpu
 from playground.core.paths import ASSETS
 from playground.lifecycle import instruction_tuning as sft
 from playground.lifecycle.reward import dpo_loss
@@ -36,6 +39,9 @@ DPO_ADAPTER = ASSETS / "weights" / "smollm2-dpo-lora"   # scripts/train_dpo_adap
 MAX_STEPS = 60
 MAX_SECONDS = 120.0
 ANSWER_TOKENS = 40
+GPU_SECONDS = 90            # one run on ZeroGPU (`gpu.on_gpu`): MAX_STEPS steps of a 135M model
+                            # and two short answers take seconds on a GPU; the run is not paced by
+                            # the page, so the whole run is the burst
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,7 @@ def sequence_logps(model, examples: list[sft.Example], pad_id: int):
     """log p(answer | prompt) for each example: the sum over its answer tokens, (B,)."""
     import torch
 
-    batch = sft.collate(examples, pad_id)
+    batch = sft.collate(examples, pad_id, sft.device_of(model))
     logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
     labels = batch["labels"][:, 1:]
     logp = torch.log_softmax(logits[:, :-1].float(), dim=-1)
@@ -124,12 +130,14 @@ def _steps(kind, lm, model, trainable, total, question, steps, run, held_out=Non
                    list(margins), held_out() if held_out else None, time.perf_counter() - start, done=True)
 
 
+@gpu.on_gpu(duration=GPU_SECONDS)
 def watch_sft(lang: str, question: str, steps: int = 30, lr: float = 1e-3, rank: int = 8,
               model_name: str = MODEL, seed: int = 0, stop_event: threading.Event | None = None,
               max_seconds: float = MAX_SECONDS) -> Iterator[Snapshot]:
     """SFT with LoRA on the instruction pairs in `lang`, live."""
     lm = backends.get(model_name)
     model, trainable, total = adapter(lm, rank, seed)
+    gpu.to_device(model)                # the visitor's copy only: the shared weights stay put
     examples = [sft.example(lm, p) for p in sft.load_pairs("train", langs=(lang,))]
     test = [sft.example(lm, p) for p in sft.load_pairs("test", langs=(lang,))]
     pad = lm.tokenizer.pad_token_id or 0
@@ -162,8 +170,8 @@ def dpo_train(model, pairs, pad_id: int, steps: int, beta: float = 0.1, lr: floa
             return
         pick = next(picks)
         logps = sequence_logps(model, [pairs[i][0] for i in pick] + [pairs[i][1] for i in pick], pad_id)
-        ref_c = torch.tensor([ref[i][0] for i in pick])
-        ref_r = torch.tensor([ref[i][1] for i in pick])
+        ref_c = torch.tensor([ref[i][0] for i in pick], device=logps.device)
+        ref_r = torch.tensor([ref[i][1] for i in pick], device=logps.device)
         loss, terms = dpo_loss(logps[: len(pick)], logps[len(pick):], ref_c, ref_r, beta)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -173,6 +181,7 @@ def dpo_train(model, pairs, pad_id: int, steps: int, beta: float = 0.1, lr: floa
     model.eval()
 
 
+@gpu.on_gpu(duration=GPU_SECONDS)
 def watch_dpo(lang: str, question: str, steps: int = 30, beta: float = 0.1, lr: float = 3e-4,
               rank: int = 8, model_name: str = MODEL, seed: int = 0,
               stop_event: threading.Event | None = None,
@@ -180,6 +189,7 @@ def watch_dpo(lang: str, question: str, steps: int = 30, beta: float = 0.1, lr: 
     """DPO with LoRA: answers in `lang` preferred to the same answers in the other language."""
     lm = backends.get(model_name)
     model, trainable, total = adapter(lm, rank, seed)
+    gpu.to_device(model)
     pad = lm.tokenizer.pad_token_id or 0
     pairs = preference_pairs(lm, lang, "train")
     held = preference_pairs(lm, lang, "test")

@@ -36,6 +36,7 @@ from typing import Iterator
 
 from playground import backends
 from playground.backends import remote
+from playground.core import gpu
 from playground.core.errors import UserError
 from playground.text.generation_figures import count
 from playground.text.streaming import bounded_tokens
@@ -236,8 +237,18 @@ def reply(context: Context, temperature: float, max_new_tokens: int,
         context.exchange.request.update(remote.chat_request(context.exchange.request["messages"], temperature,
                                                             min(max_new_tokens, MAX_REPLY_TOKENS), top_p))
         yield from remote.stream_chat(context.exchange, stop_event, max_seconds)
-        return
+        return                          # a server's model: no GPU of ours is asked for
+    yield from local_reply(context, temperature, max_new_tokens, stop_event, seed, max_seconds, model)
+
+
+@gpu.on_gpu(duration=60)
+def local_reply(context: Context, temperature: float, max_new_tokens: int,
+                stop_event: threading.Event | None = None, seed: int | None = None,
+                max_seconds: float = MAX_SECONDS, model: str = MODEL) -> Iterator[str]:
+    """`reply` from the app's own model: on ZeroGPU one GPU call (`gpu.on_gpu`; a reply is
+    bounded in tokens and seconds), the model moved to the GPU it was lent."""
     lm = backends.get(model)
+    gpu.to_device(getattr(lm, "model", None))
     ids: list[int] = []
     for token in bounded_tokens(lm, context.ids, min(max_new_tokens, MAX_REPLY_TOKENS), temperature,
                                 0, TOP_P if temperature else 1.0, seed, max_seconds, stop_event):
