@@ -3,8 +3,8 @@
 On a ZeroGPU Space (free accounts can host two) the Space holds no GPU: a function decorated
 with the `spaces` package's `@spaces.GPU` is given one while it runs, out of each visitor's
 daily quota (a few minutes), so only the work where a GPU pays asks for one: generating
-tokens, sampling images, a training run's slice of steps. `on_gpu(fn, duration=...)` is that decorator where `spaces` is
-present and the Space runs on ZeroGPU (`SPACES_ZERO_GPU` in the environment), and `fn` itself
+tokens, sampling images, a training run's slice of steps. `on_gpu(fn, duration=...)` is that
+decorator where `spaces` is present and the Space runs on ZeroGPU (`SPACES_ZERO_GPU` in the environment), and `fn` itself
 anywhere else (this machine, a CPU Space, a laptop): nothing changes there.
 
 The device is chosen when the work runs (`device()`), never at import: on ZeroGPU CUDA exists
@@ -54,6 +54,12 @@ def device():
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def device_of(module, default=None):
+    """Where `module`'s weights are (`default`, else the CPU, for a module without any)."""
+    import torch
+    return next((p.device for p in module.parameters()), default or torch.device("cpu"))
+
+
 def to_device(module):
     """Move a torch module to `device()` if it is elsewhere; returns the device. Anything
     that is not a module (a model behind a server, None) stays where it is."""
@@ -71,7 +77,7 @@ def burst(module, optimizer=None):
     """Inside the block, `module` and its `optimizer`'s state on `device()`; after it, back on
     the device they came from. On the CPU nothing moves (no copy): the same tensors train."""
     dev = device()
-    home = next((p.device for p in module.parameters()), dev)
+    home = device_of(module, dev)
     if home.type == dev.type:
         yield dev
         return

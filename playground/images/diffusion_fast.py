@@ -9,8 +9,8 @@ same numbers (up to float rounding, tests/test_diffusion_fast.py), less time per
   convolutions are prepacked once for oneDNN and biases and adds folded into them.
 
 Measured with bench/bench_generative.py (ratios to the eager model in the same run, 16 x 50
-steps with guidance on 2 busy cores): x1.43 median, channels-last alone x1.22, jit alone
-x1.23. torch 2.13 marks torch.jit deprecated (its warnings are silenced here); it still is
+steps with guidance, quiet machine): x1.33 median (0.54 against 0.72 s), channels-last alone
+x1.20, jit alone x1.08. torch 2.13 marks torch.jit deprecated (its warnings are silenced here); it still is
 the one ahead-of-time path that ZeroGPU allows. Tried and not kept: two torch threads (much slower whenever the other core is busy, see
 playground/backends/compute.py), precomputing the step/class embedding of the 50 steps (a
 few % of a pass), torch.jit.optimize_for_inference (no gain over freeze), torch.compile (not

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
+from playground.core import gpu
 from playground.core.paths import ASSETS
 
 PAIRS = ASSETS / "instructions" / "pairs.json"
@@ -77,11 +78,6 @@ def collate(examples: list[Example], pad_id: int, device=None):
             "attention_mask": torch.tensor([[1] * len(e.ids) + [0] * n for e, n in zip(examples, pad)],
                                            device=device),
             "labels": torch.tensor([e.labels + [IGNORE] * n for e, n in zip(examples, pad)], device=device)}
-
-
-def device_of(model):
-    """Where `model`'s weights are."""
-    return next(model.parameters()).device
 
 
 def answer_loss(logits, labels):
@@ -154,7 +150,7 @@ def train(model, examples: list[Example], pad_id: int, steps: int, lr: float = 3
                 return
             if max_seconds is not None and time.perf_counter() - started > max_seconds:
                 return
-            batch = collate([examples[i] for i in next(picks)], pad_id, device_of(model))
+            batch = collate([examples[i] for i in next(picks)], pad_id, gpu.device_of(model))
             start = time.perf_counter()
             logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
             loss = answer_loss(logits, batch["labels"])
@@ -176,7 +172,7 @@ def mean_answer_loss(model, examples: list[Example], pad_id: int, batch_size: in
     total = count = 0.0
     with torch.inference_mode():
         for i in range(0, len(examples), batch_size):
-            batch = collate(examples[i: i + batch_size], pad_id, device_of(model))
+            batch = collate(examples[i: i + batch_size], pad_id, gpu.device_of(model))
             logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
             n = int((batch["labels"][:, 1:] != IGNORE).sum())
             total += float(answer_loss(logits, batch["labels"])) * n

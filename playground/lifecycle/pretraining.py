@@ -116,7 +116,7 @@ class Session(pacing.LiveRun):
         T = self.model_config.block_size
         starts = torch.randint(0, len(self.train_ids) - T - 1, (self.batch_size,), generator=self.generator)
         x, y = windows(self.train_ids, starts.tolist(), T)      # 1. a batch of windows
-        dev = next(self.model.parameters()).device               #    where the burst put the net
+        dev = gpu.device_of(self.model)                          #    where the burst put the net
         x, y = x.to(dev), y.to(dev)
         _, loss, _ = self.model(x, y)                            # 2. forward, cross-entropy
         self.optimizer.zero_grad(set_to_none=True)

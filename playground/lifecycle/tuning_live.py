@@ -96,7 +96,7 @@ def sequence_logps(model, examples: list[sft.Example], pad_id: int):
     """log p(answer | prompt) for each example: the sum over its answer tokens, (B,)."""
     import torch
 
-    batch = sft.collate(examples, pad_id, sft.device_of(model))
+    batch = sft.collate(examples, pad_id, gpu.device_of(model))
     logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
     labels = batch["labels"][:, 1:]
     logp = torch.log_softmax(logits[:, :-1].float(), dim=-1)
