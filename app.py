@@ -39,6 +39,9 @@ from playground.core.i18n import LANGS, t  # noqa: E402
 PAGES = [neuron, training, network_types, tokens, embeddings, attention, transformer, generation, chat,
          gan, vae, diffusion, pretraining, posttraining, rag, experts, hardware, models]
 TAB_IDS = [page.TAB_ID for page in PAGES]
+# The tabs whose contents reach the page when first opened (pages.lazy_tabs): all but the first.
+# GENAI_LAZY_TABS=0 sends every tab with the page's first load, as before.
+LAZY_TABS = tuple(TAB_IDS[1:]) if os.environ.get("GENAI_LAZY_TABS", "1") != "0" else ()
 
 # The static strings are translated in the browser by Gradio's i18n library, which picks the
 # browser's language. LOCALE_JS switches it to the visitor's choice through the library's own
@@ -191,7 +194,7 @@ def build_app() -> gr.Blocks:
         # (before the app's own language events below, which must not be changed), and
         # leave what each tab draws at load or in a new language to the tab in view.
         follow_page_language(demo, lang)
-        tab_in_view.follow_tab_in_view(demo, lang, built)
+        tab_in_view.follow_tab_in_view(demo, lang, built, lazy=LAZY_TABS)
         tab_asked = gr.Textbox(visible=False)
         demo.load(start, tab_asked, tabs, js=LOAD_JS, api_visibility="private", queue=False)
         demo.load(None, None, lang, js=SETTLE_LANG_JS, api_visibility="private").then(

@@ -151,26 +151,35 @@ def main():
               f"first tab usable {med['app'][1] / med['one-line'][1]:.2f}  [target <= 1.5]")
 
         # The page alone: no model warm-up in the background (GENAI_PRELOAD=0), as a visitor
-        # finds it once the models are loaded.
+        # finds it once the models are loaded; with the tabs after the first sent when opened
+        # (pages/lazy_tabs.py, the default) and, as the reference, every tab in the first load.
         os.environ["GENAI_PRELOAD"] = "0"
-        proc, url, _, _ = start("app", browser)
-        try:
-            config = httpx.get(url + "config", timeout=30)
-            gz = httpx.get(url + "config", timeout=30, headers={"Accept-Encoding": "gzip"})
-            times, weight = first_paint(browser, url, max(3, args.runs))
-            print(f"page: navigation -> first tab usable {statistics.median(times):.2f} s "
-                  f"(median of {len(times)}, fresh contexts; runs "
-                  f"{', '.join(f'{x:.2f}' for x in times)})  [target <= 1.5 s]")
-            wire = gz.num_bytes_downloaded
-            print(f"page weight: /config {len(config.content) / 1e6:.2f} MB "
-                  f"({wire / 1e6:.2f} MB on the wire), {len(config.json()['dependencies'])} events, "
-                  f"{len(config.json()['components'])} components; the navigation fetched "
-                  f"{weight['count']} resources, {weight['wire'] / 1e6:.2f} MB on the wire, "
-                  f"{weight['decoded'] / 1e6:.2f} MB decoded, of which scripts "
-                  f"{weight['scripts'] / 1e6:.2f} MB; the page sent the server {weight['requests']} "
-                  f"events as it loaded (English, the Neuron tab in view)")
-        finally:
-            stop(proc)
+        for lazy in ("1", "0"):
+            os.environ["GENAI_LAZY_TABS"] = lazy
+            proc, url, _, _ = start("app", browser)
+            try:
+                config = httpx.get(url + "config", timeout=30)
+                html = httpx.get(url + "?lang=en", timeout=30)
+                gz = httpx.get(url + "?lang=en", timeout=30, headers={"Accept-Encoding": "gzip"})
+                times, weight = first_paint(browser, url, max(3, args.runs))
+                label = "tabs sent when opened" if lazy == "1" else "every tab at load (reference)"
+                print(f"page, {label}: navigation -> first tab usable {statistics.median(times):.2f} s "
+                      f"(median of {len(times)}, fresh contexts; runs "
+                      f"{', '.join(f'{x:.2f}' for x in times)})  [target <= 1.5 s]")
+                page_config = html.text.split("window.gradio_config", 1)[-1]
+                n_components = page_config.count('"type":')
+                print(f"  page weight: the page with its config {len(html.content) / 1e6:.2f} MB "
+                      f"({gz.num_bytes_downloaded / 1e6:.2f} MB on the wire; "
+                      f"{n_components} components in it); the whole /config (for the API) "
+                      f"{len(config.content) / 1e6:.2f} MB, {len(config.json()['dependencies'])} events, "
+                      f"{len(config.json()['components'])} components; the navigation fetched "
+                      f"{weight['count']} resources, {weight['wire'] / 1e6:.2f} MB on the wire, "
+                      f"{weight['decoded'] / 1e6:.2f} MB decoded, of which scripts "
+                      f"{weight['scripts'] / 1e6:.2f} MB; the page sent the server {weight['requests']} "
+                      f"events as it loaded (English, the Neuron tab in view)")
+            finally:
+                stop(proc)
+        os.environ.pop("GENAI_LAZY_TABS")
         browser.close()
 
 

@@ -434,7 +434,7 @@
     }
   }
 
-  root.genaiInstant = {mount, redrawAll, nextToken, nextTokenFigures, neuronForward, neuronFigures,
+  root.genaiInstant = {mount, redrawAll, plotly, nextToken, nextTokenFigures, neuronForward, neuronFigures,
                        attentionFigures, diffusionXt, diffusionFigures, fmt, decode, KINDS};
   if (typeof module !== "undefined") module.exports = root.genaiInstant;
 })();

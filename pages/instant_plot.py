@@ -25,7 +25,10 @@ SCRIPT = (Path(__file__).with_name("instant_plot.js")).read_text(encoding="utf-8
 ASSETS = Path(gr.__file__).parent / "templates" / "frontend" / "assets"
 # Gradio's chunk that bundles plotly.js and sets window.Plotly (its name carries a hash)
 PLOTLY_CHUNK = next((p.name for p in sorted(ASSETS.glob("PlotlyPlot-*.js"))), "")
-MOUNT = "\nwindow.genaiInstant.mount(element, props, watch);\n"
+# On mount, plotly.js starts loading at once: the page's first figure then waits for the
+# server's numbers and plotly.js together, not one after the other.
+MOUNT = ("\nwindow.genaiInstant.mount(element, props, watch);\n"
+         f"window.genaiInstant.plotly({{plotly_chunk: {json.dumps(PLOTLY_CHUNK)}}}).catch(() => {{}});\n")
 
 
 # The server's own answer to a slider the page has already redrawn (the text around the plot)

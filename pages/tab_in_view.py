@@ -26,6 +26,7 @@ import json
 
 import gradio as gr
 
+from pages import lazy_tabs
 from pages.common import page_language_js
 
 # The tab in view, in the browser: the one the tab bar marks selected; before the bar
@@ -56,17 +57,34 @@ def owner(fn, tabs) -> str | None:
     return tab_id if tab_id in tabs else None
 
 
-def follow_tab_in_view(demo: gr.Blocks, lang: gr.Component, tabs: dict[str, gr.Tab]) -> dict[str, int]:
+def follow_tab_in_view(demo: gr.Blocks, lang: gr.Component, tabs: dict[str, gr.Tab],
+                       lazy: tuple[str, ...] = ()) -> dict[str, int]:
     """Move the events of `demo` that draw in one tab from the page's load to the tab's first
     showing, and from the switch's change to the tab's copy of the language. Call inside
-    `demo`'s context, after every page is built. Returns how many events moved, per kind."""
+    `demo`'s context, after every page is built. The tabs in `lazy` reach the page when
+    first opened (pages.lazy_tabs). Returns how many events moved, per kind."""
     ids = list(tabs)
     shown: dict[str, gr.Textbox] = {}
     copies: dict[str, gr.Textbox] = {}
+    ready: dict[str, gr.Textbox] = {}
+    opened: dict[str, gr.Textbox] = {}
+    for tab_id in lazy:
+        shown[tab_id] = gr.Textbox("", visible=False, elem_id=f"shown-{tab_id}")
+        ready[tab_id] = gr.Textbox("", visible=False, elem_id=f"ready-{tab_id}")
+        opened[tab_id] = gr.Textbox("", visible=False, elem_id=f"opened-{tab_id}")
+        copies[tab_id] = gr.Textbox(lang.value, visible=False, elem_id=f"lang-of-{tab_id}")
+    inside = {tab_id: lazy_tabs.contents(tabs[tab_id]) for tab_id in lazy}
     change = (lang._id, "change")
-    moved = {"load": 0, "language": 0}
+    moved = {"load": 0, "language": 0, "select": 0}
     for fn in list(demo.fns.values()):
         load = [target for target in fn.targets if target[1] == "load"]
+        # a lazy tab's events that run when it is selected: on its `opened` box instead
+        for tab_id in lazy:
+            select = (tabs[tab_id]._id, "select")
+            if select in fn.targets and lazy_tabs.touched(fn) & inside[tab_id]:
+                fn.targets = [(opened[tab_id]._id, "change") if target == select else target
+                              for target in fn.targets]
+                moved["select"] += 1
         tab_id = owner(fn, tabs) if (load or change in fn.targets) else None
         if tab_id is None:
             continue
@@ -74,7 +92,8 @@ def follow_tab_in_view(demo: gr.Blocks, lang: gr.Component, tabs: dict[str, gr.T
         if load:
             if tab_id not in shown:
                 shown[tab_id] = gr.Textbox("", visible=False, elem_id=f"shown-{tab_id}")
-            swaps.update({target: (shown[tab_id]._id, "change") for target in load})
+            first = ready.get(tab_id, shown[tab_id])    # a lazy tab: once its part has arrived
+            swaps.update({target: (first._id, "change") for target in load})
             moved["load"] += 1
         if change in fn.targets:
             if tab_id not in copies:
@@ -88,10 +107,11 @@ def follow_tab_in_view(demo: gr.Blocks, lang: gr.Component, tabs: dict[str, gr.T
                  f"  const first = genaiTabInView(ids);\n"
                  f"  return {json.dumps(list(shown))}.map((id) => (id === first ? id : ''));\n}}")
     for tab_id in ids:
-        boxes = [box for box in (shown.get(tab_id), copies.get(tab_id)) if box is not None]
+        boxes = [box for box in (shown.get(tab_id), copies.get(tab_id), opened.get(tab_id)) if box is not None]
         if not boxes:
             continue
-        values = ([json.dumps(tab_id)] if tab_id in shown else []) + (["lang"] if tab_id in copies else [])
+        values = (([json.dumps(tab_id)] if tab_id in shown else []) + (["lang"] if tab_id in copies else [])
+                  + (["String(Math.random())"] if tab_id in opened else []))
         tabs[tab_id].select(None, lang, boxes, api_visibility="private", queue=False,
                             show_progress="hidden",
                             js=page_language_js(f"(lang) => [{', '.join(values)}]"))
@@ -100,4 +120,13 @@ def follow_tab_in_view(demo: gr.Blocks, lang: gr.Component, tabs: dict[str, gr.T
                     show_progress="hidden",
                     js="(lang, copy) => {" + IN_VIEW_JS + f"\n  return genaiTabInView({json.dumps(ids)}) === "
                        f"{json.dumps(tab_id)} ? lang : copy;\n}}")
+    if lazy:
+        allowed = {tab_id: {box._id for box in (shown[tab_id], ready[tab_id], opened[tab_id], copies[tab_id])}
+                   for tab_id in lazy}
+        events = lazy_tabs.lazy_events(demo, inside, allowed)
+        for tab_id in lazy:
+            lazy_tabs.render_on(demo, shown[tab_id], tabs[tab_id], events[tab_id],
+                                f"() => [{json.dumps(tab_id)}, String(Math.random())]",
+                                [ready[tab_id], opened[tab_id]])
+        lazy_tabs.serve_lazily(demo, {tab_id: tabs[tab_id] for tab_id in lazy}, events)
     return moved
