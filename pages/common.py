@@ -63,7 +63,7 @@ def app_of(block) -> gr.Blocks:
 # app.LOCALE_JS sets it on load and on every ES / EN switch); before that the link's ?lang=,
 # else the browser's language (Spanish if it says Spanish, English otherwise). Used by
 # app.LOAD_JS, the radio's settling (app.SETTLE_LANG_JS) and every event's language
-# (follow_page_language). genaiAskedTab: the link's ?tab=, for app.LOAD_JS and URL_TAB_JS.
+# (follow_page_language). genaiAskedTab: the link's ?tab=, for app.LOAD_JS and pages.tab_in_view.
 PAGE_JS = """
 function genaiPageLanguage() {
   if (window.genaiLang) return window.genaiLang;
@@ -118,12 +118,6 @@ def follow_page_language(demo: gr.Blocks, lang: gr.Component) -> int:
             fn.js = page_language_js(fn.js)
             changed += 1
     return changed
-
-
-# Opened from a link (?tab=vae): Tab.select only fires on a click, so the page's load event
-# draws a tab's first pictures, and only for visitors whose link names that tab. Fills in the
-# tab asked for (the first input); the language, last, comes from follow_page_language.
-URL_TAB_JS = "(tab, ...rest) => {" + PAGE_JS + "  return [genaiAskedTab(), ...rest];\n}"
 
 
 def _error(exc: Exception, lang) -> gr.Error:

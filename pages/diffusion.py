@@ -7,7 +7,7 @@ import gradio as gr
 from playground.images import diffusion, diffusion2d, diffusion_instant, fashion, shapes2d
 from playground.core import deferred, validate
 from playground.core.i18n import t
-from pages.common import I18N, LIGHT, MODEL, URL_TAB_JS, Dropdown, Radio, Slider, app_of, guard
+from pages.common import I18N, LIGHT, MODEL, Dropdown, Radio, Slider, guard
 from pages.instant_plot import (AFTER_PAINT_JS, enabled as instant_enabled, instant_plot,
                                 instant_slot, payload_json)
 
@@ -66,19 +66,6 @@ def instant_forward(example, step, lang):
     return payload_json(diffusion_instant.payload(example, step, lang), INSTANT_IDS, INSTANT_SLIDERS)
 
 
-def first_instant(tab_asked, example, step, lang):
-    """Opened from a link (?tab=diffusion): the page's copy too."""
-    return instant_forward(example, step, lang) if tab_asked == TAB_ID else gr.skip()
-
-
-def first_forward(tab_asked, example, step, lang):
-    """Opened from a link (?tab=diffusion): draw the forward process (a click on the tab draws
-    it through `diffusion_forward`)."""
-    if tab_asked != TAB_ID:
-        return gr.skip(), gr.skip()
-    return forward(example, step, lang)
-
-
 def build(lang: gr.Component) -> gr.Tab:
     steps_of_model = deferred.constant("playground.images.diffusion", "T")   # diffusion.T, unrun
     with gr.Tab(I18N("tab_diffusion"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
@@ -110,14 +97,9 @@ def build(lang: gr.Component) -> gr.Tab:
         gr.on([example.change, step.change, lang.change, tab.select], forward, [example, step, lang],
               [images, curve], api_name="diffusion_forward", trigger_mode="always_last",
               show_progress="hidden", js=AFTER_PAINT_JS if instant else None, **LIGHT)
-        asked = gr.Textbox(visible=False)
-        app_of(lang).load(first_forward, [asked, example, step, lang], [images, curve], js=URL_TAB_JS,
-                          api_visibility="private", show_progress="hidden", **LIGHT)
         if instant:
             gr.on([example.change, lang.change, tab.select], instant_forward, [example, step, lang],
                   instant, api_visibility="private", show_progress="hidden", **LIGHT)
-            app_of(lang).load(first_instant, [asked, example, step, lang], instant, js=URL_TAB_JS,
-                              api_visibility="private", show_progress="hidden", **LIGHT)
 
         gr.Markdown(I18N("diffusion_reverse_heading"))
         with gr.Row():

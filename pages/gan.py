@@ -7,8 +7,8 @@ import gradio as gr
 
 from playground.images import gan2d, gan_images, shapes2d
 from playground.core import pacing, validate
-from pages.common import (I18N, LIGHT, URL_TAB_JS, Dropdown, Radio, Slider, acknowledge_frames,
-                          app_of, guard)
+from pages.common import (I18N, LIGHT, Dropdown, Radio, Slider, acknowledge_frames,
+                          guard)
 
 TAB_ID = "gan"
 STEPS_PER_SECOND = 100       # generator steps, whatever the frame rate
@@ -80,21 +80,6 @@ def history(lang):
     return gan_images.snapshots_figure(lang), gan_images.losses_figure(lang)
 
 
-def first_view(tab_asked, seed, label, seed_a, seed_b, lang):
-    """Opened from a link (?tab=gan): draw the image GAN's figures (see pages.vae.first_view)."""
-    if tab_asked != TAB_ID:
-        return [gr.skip()] * 4
-    return [samples(seed, lang), walk(label, seed_a, seed_b, lang), *history(lang)]
-
-
-def first_show(tab_asked, state, target, lang):
-    """Opened from a link (?tab=gan): draw the 2D GAN's first frame (a click on the tab draws
-    it through `gan_show`)."""
-    if tab_asked != TAB_ID:
-        return gr.skip(), gr.skip()
-    return show(state, target, lang)
-
-
 def build(lang: gr.Component) -> gr.Tab:
     with gr.Tab(I18N("tab_gan"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
         gr.Markdown(I18N("gan_lesson"))
@@ -155,10 +140,4 @@ def build(lang: gr.Component) -> gr.Tab:
               show_progress="hidden", **LIGHT)
         gr.on([lang.change, tab.select], history, [lang], [snaps, curves], api_name="gan_history",
               show_progress="hidden", **LIGHT)
-        asked = gr.Textbox(visible=False)
-        app_of(lang).load(first_view, [asked, seed, label, seed_a, seed_b, lang],
-                          [grid, path, snaps, curves], js=URL_TAB_JS, api_visibility="private",
-                          show_progress="hidden", **LIGHT)
-        app_of(lang).load(first_show, [asked, run, target, lang], [plot, run], js=URL_TAB_JS,
-                          api_visibility="private", show_progress="hidden", **LIGHT)
     return tab

@@ -15,7 +15,7 @@ from playground.networks import convolution_figures as cvf
 from playground.networks import family
 from playground.networks import recurrence as rc
 from playground.networks import recurrence_figures as rcf
-from pages.common import I18N, LIGHT, MODEL, URL_TAB_JS, Dropdown, Radio, Slider, app_of, guard
+from pages.common import I18N, LIGHT, MODEL, Dropdown, Radio, Slider, guard
 
 TAB_ID = "network_types"
 VARIANTS = 10                       # images of each class to pick from in the shipped subset
@@ -123,15 +123,6 @@ def family_map(lang):
     return family.figure(lang)
 
 
-def first_view(tab_asked, label, variant, layer, sequence, pixels, lang):
-    """Opened by a link to this tab: draw its pictures on load."""
-    if tab_asked != TAB_ID:
-        return [gr.skip()] * 15
-    state, image, probs, maps = cnn(label, variant, lang)
-    return [family_map(lang), state, image, probs, maps, *overview(layer, lang),
-            *conv_step(state, 1, 14, 14, lang), *shift(state, pixels, lang), *read(sequence, lang)]
-
-
 def build(lang: gr.Component) -> gr.Tab:
     size = deferred.constant("playground.networks.convolution", "SIZE")   # cv.SIZE, unrun (no torch)
     with gr.Tab(I18N("tab_network_types"), id=TAB_ID, elem_id=f"tab-{TAB_ID}") as tab:
@@ -227,9 +218,4 @@ def build(lang: gr.Component) -> gr.Tab:
               [rnn_plot, transformer_plot, answers_md], api_name="network_types_rnn", **quiet)
         measure_button.click(measure, [lang], [timing_plot, gradient_plot], api_name="network_types_measure",
                              show_progress="minimal", **MODEL)
-        asked = gr.Textbox(visible=False)
-        app_of(lang).load(first_view, [asked, label, variant, patch_layer, sequence, pixels, lang],
-                          [family_plot, *seen_outputs, filters_plot, patches_plot, step_plot, step_md,
-                           shift_plot, shifted_plot, shift_md, rnn_plot, transformer_plot, answers_md],
-                          js=URL_TAB_JS, api_visibility="private", show_progress="hidden", **LIGHT)
     return tab

@@ -14,8 +14,8 @@ from playground.lifecycle import classification_figures as figs
 from playground.lifecycle import prompting, reward
 from playground.lifecycle import reward_figures as rfigs
 from playground.lifecycle import tuning_figures, tuning_live
-from pages.common import (I18N, LIGHT, MODEL, TRAINING, URL_TAB_JS, Radio, Slider,
-                          acknowledge_frames, app_of, guard)
+from pages.common import (I18N, LIGHT, MODEL, TRAINING, Radio, Slider,
+                          acknowledge_frames, guard)
 
 TAB_ID = "posttraining"
 DEFAULT = cls.Config()
@@ -200,17 +200,6 @@ def _classification(tab, lang):
           trigger_mode="always_last", show_progress="hidden", **LIGHT)
     gr.on([tab.select, lang.change], show_test_split, lang, split,
           api_name="posttraining_test_split", show_progress="hidden", **LIGHT)
-    asked = gr.Textbox(visible=False)
-    app_of(lang).load(first_view, [asked, top_layers, rank, lang], [count, split], js=URL_TAB_JS,
-                      api_visibility="private", show_progress="hidden", **LIGHT)
-
-
-@guard
-def first_view(asked, top_layers, rank, lang):
-    """Opened from a link to this tab (?tab=posttraining): its first texts."""
-    if asked != TAB_ID:
-        return gr.skip(), gr.skip()
-    return lora_count(top_layers, rank, lang), show_test_split(lang)
 
 
 # --- reward model and best-of-n --------------------------------------------------------------------
@@ -393,7 +382,6 @@ def _tuning(lang):
     stop.click(stop_tuning, running, None, queue=False, api_visibility="private")
     shipped.click(use_shipped, [question, lang], [plot, status, answers], api_name="posttraining_dpo_shipped",
                   show_progress="minimal", **MODEL)
-
 
 
 # --- prompting, measured ----------------------------------------------------------------------------

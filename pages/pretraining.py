@@ -17,8 +17,8 @@ from playground.lifecycle import corpus, pretrained, pretraining, scaling, share
 from playground.lifecycle import pretraining_config as settings    # no torch: for the layout
 from playground.lifecycle import pretraining_figures as figs
 from playground.lifecycle import scaling_figures
-from pages.common import (I18N, LIGHT, TRAINING, WATCH, URL_TAB_JS, Dropdown, Radio, Slider,
-                          acknowledge_frames, app_of, guard)
+from pages.common import (I18N, LIGHT, TRAINING, WATCH, Dropdown, Radio, Slider,
+                          acknowledge_frames, guard)
 
 TAB_ID = "pretraining"
 DEFAULT = settings.Config()
@@ -122,11 +122,6 @@ def opened(session, *values):
     return show(session, *values) if session is None else (gr.skip(),) * 6
 
 
-def first_view(tab_asked, *values):
-    """Opened from a link (?tab=pretraining): draw the first model at once."""
-    return show(*values) if tab_asked == TAB_ID else (gr.skip(),) * 6
-
-
 @guard
 def redraw(session, layer, lang):
     """The language or the attention layer changed: redraw, if there is a model."""
@@ -189,12 +184,6 @@ def budget(log10_c, lang):
     """Handler of `pretraining_budget`: the published fits' best model for 10^x FLOPs."""
     x = validate.number(log10_c, t("scaling_budget_slider", lang), 15, 27)
     return scaling_figures.budget_markdown(10 ** x, lang)
-
-
-def scaling_first_view(tab_asked, log10_c, lang):
-    if tab_asked != TAB_ID:
-        return (gr.skip(),) * 3
-    return (*scaling_view(lang), budget(log10_c, lang))
 
 
 @guard
@@ -378,9 +367,6 @@ def _live_section(lang, tab, runs):
           show_progress="hidden", **LIGHT)
     gr.on([lang.change, layer.change], redraw, [session, layer, lang], still[1:],
           api_visibility="private", trigger_mode="always_last", show_progress="hidden", **LIGHT)
-    asked = gr.Textbox(visible=False)
-    app_of(lang).load(first_view, [asked, session, *controls, layer, lang], still, js=URL_TAB_JS,
-                      api_visibility="private", show_progress="hidden", **LIGHT)
     return controls
 
 
@@ -420,9 +406,6 @@ def _scaling_section(lang, tab):
     gr.on([tab.select, lang.change, log10_c.change], budget, [log10_c, lang], budget_text,
           api_name="pretraining_budget", trigger_mode="always_last", show_progress="hidden", **LIGHT)
     gr.Markdown(I18N("pretraining_steps_lesson"))
-    asked = gr.Textbox(visible=False)
-    app_of(lang).load(scaling_first_view, [asked, log10_c, lang], [sweep_plot, smollm2, budget_text],
-                      js=URL_TAB_JS, api_visibility="private", show_progress="hidden", **LIGHT)
 
 
 def build(lang: gr.Component) -> gr.Tab:

@@ -9,14 +9,20 @@ every component's loading status on every status message of every event), so the
 tab took seconds to become usable (bench/bench_cold_start.py), and a class of thirty opening
 the app sent hundreds of requests at once.
 
-So, once every page is built (app.build_app calls `follow_tab_in_view`), each tab gets two
+So, once every page is built (app.build_app calls `follow_tab_in_view`), each tab gets
 hidden textboxes, and the events that draw in that tab alone move onto them:
 - `shown`: empty until the tab is first in view (at load, the tab the link asks for, else
   the first; later, a click on the tab); the tab's load events fire on its change instead.
+- `opened`: a new value each time the tab is selected, and at load for the tab in view; the
+  tab's events that listened to its selection listen to it instead. A tab a link opens is
+  selected by the server, which fires no select event: through `opened`, it draws as a
+  clicked tab does (the pages need no handler of their own for links).
 - `lang`: the tab's copy of the language: it takes the switch's value when the switch
   changes while the tab is in view, and when the tab is opened; the tab's events that
   listened to the switch's change listen to it instead.
-Both are set by the browser alone (no request). The events keep their inputs (the switch
+- a tab built on demand (pages.lazy_tabs) also has `ready`: its load events fire on it once
+  the tab's part of the page has arrived, and `opened` changes then too.
+All are set by the browser alone (no request). The events keep their inputs (the switch
 stays their last input: pages.common.follow_page_language), their outputs and api_names;
 only what triggers them moves.
 """
@@ -60,52 +66,58 @@ def owner(fn, tabs) -> str | None:
 def follow_tab_in_view(demo: gr.Blocks, lang: gr.Component, tabs: dict[str, gr.Tab],
                        lazy: tuple[str, ...] = ()) -> dict[str, int]:
     """Move the events of `demo` that draw in one tab from the page's load to the tab's first
-    showing, and from the switch's change to the tab's copy of the language. Call inside
-    `demo`'s context, after every page is built. The tabs in `lazy` reach the page when
-    first opened (pages.lazy_tabs). Returns how many events moved, per kind."""
+    showing, from the tab's selection to its `opened` box (also set when the tab is in view at
+    load: a tab a link opens is drawn as a clicked one is), and from the switch's change to the
+    tab's copy of the language. Call inside `demo`'s context, after every page is built. The
+    tabs in `lazy` reach the page when first opened (pages.lazy_tabs). Returns how many events
+    moved, per kind."""
     ids = list(tabs)
     shown: dict[str, gr.Textbox] = {}
     copies: dict[str, gr.Textbox] = {}
     ready: dict[str, gr.Textbox] = {}
     opened: dict[str, gr.Textbox] = {}
+
+    def box_of(boxes, kind, tab_id, value=""):
+        if tab_id not in boxes:
+            boxes[tab_id] = gr.Textbox(value, visible=False, elem_id=f"{kind}-{tab_id}")
+        return boxes[tab_id]
+
     for tab_id in lazy:
-        shown[tab_id] = gr.Textbox("", visible=False, elem_id=f"shown-{tab_id}")
-        ready[tab_id] = gr.Textbox("", visible=False, elem_id=f"ready-{tab_id}")
-        opened[tab_id] = gr.Textbox("", visible=False, elem_id=f"opened-{tab_id}")
-        copies[tab_id] = gr.Textbox(lang.value, visible=False, elem_id=f"lang-of-{tab_id}")
-    inside = {tab_id: lazy_tabs.contents(tabs[tab_id]) for tab_id in lazy}
+        for boxes, kind in ((shown, "shown"), (ready, "ready"), (opened, "opened")):
+            box_of(boxes, kind, tab_id)
+        box_of(copies, "lang-of", tab_id, lang.value)
+    inside = {tab_id: lazy_tabs.contents(tab) for tab_id, tab in tabs.items()}
     change = (lang._id, "change")
     moved = {"load": 0, "language": 0, "select": 0}
     for fn in list(demo.fns.values()):
-        load = [target for target in fn.targets if target[1] == "load"]
-        # a lazy tab's events that run when it is selected: on its `opened` box instead
-        for tab_id in lazy:
-            select = (tabs[tab_id]._id, "select")
+        for tab_id, tab in tabs.items():      # what a tab draws when selected
+            select = (tab._id, "select")
             if select in fn.targets and lazy_tabs.touched(fn) & inside[tab_id]:
-                fn.targets = [(opened[tab_id]._id, "change") if target == select else target
-                              for target in fn.targets]
+                on = (box_of(opened, "opened", tab_id)._id, "change")
+                fn.targets = [on if target == select else target for target in fn.targets]
                 moved["select"] += 1
+        load = [target for target in fn.targets if target[1] == "load"]
         tab_id = owner(fn, tabs) if (load or change in fn.targets) else None
         if tab_id is None:
             continue
         swaps = {}
         if load:
-            if tab_id not in shown:
-                shown[tab_id] = gr.Textbox("", visible=False, elem_id=f"shown-{tab_id}")
-            first = ready.get(tab_id, shown[tab_id])    # a lazy tab: once its part has arrived
+            # a lazy tab: once its part has arrived
+            first = ready[tab_id] if tab_id in ready else box_of(shown, "shown", tab_id)
             swaps.update({target: (first._id, "change") for target in load})
             moved["load"] += 1
         if change in fn.targets:
-            if tab_id not in copies:
-                copies[tab_id] = gr.Textbox(lang.value, visible=False, elem_id=f"lang-of-{tab_id}")
-            swaps[change] = (copies[tab_id]._id, "change")
+            swaps[change] = (box_of(copies, "lang-of", tab_id, lang.value)._id, "change")
             moved["language"] += 1
         fn.targets = [swaps.get(target, target) for target in fn.targets]
-    # At load, the tab in view is shown; the others when clicked (a select fires on a click).
-    demo.load(None, None, list(shown.values()), api_visibility="private", queue=False,
+    # At load, the tab in view is shown and opened; the others when clicked (a select fires
+    # on a click). A lazy tab is opened again once its part has arrived (render_on below).
+    at_load = list(shown.values()) + list(opened.values())
+    demo.load(None, None, at_load, api_visibility="private", queue=False,
               js="() => {" + IN_VIEW_JS + f"\n  const ids = {json.dumps(ids)};\n"
                  f"  const first = genaiTabInView(ids);\n"
-                 f"  return {json.dumps(list(shown))}.map((id) => (id === first ? id : ''));\n}}")
+                 f"  return [...{json.dumps(list(shown))}.map((id) => (id === first ? id : '')),\n"
+                 f"          ...{json.dumps(list(opened))}.map((id) => (id === first ? String(Math.random()) : ''))];\n}}")
     for tab_id in ids:
         boxes = [box for box in (shown.get(tab_id), copies.get(tab_id), opened.get(tab_id)) if box is not None]
         if not boxes:
@@ -123,7 +135,7 @@ def follow_tab_in_view(demo: gr.Blocks, lang: gr.Component, tabs: dict[str, gr.T
     if lazy:
         allowed = {tab_id: {box._id for box in (shown[tab_id], ready[tab_id], opened[tab_id], copies[tab_id])}
                    for tab_id in lazy}
-        events = lazy_tabs.lazy_events(demo, inside, allowed)
+        events = lazy_tabs.lazy_events(demo, {tab_id: inside[tab_id] for tab_id in lazy}, allowed)
         for tab_id in lazy:
             lazy_tabs.render_on(demo, shown[tab_id], tabs[tab_id], events[tab_id],
                                 f"() => [{json.dumps(tab_id)}, String(Math.random())]",

@@ -7,7 +7,7 @@ from playground import backends
 from playground.text import fill_mask, kv_cache, positions
 from playground.core import validate
 from playground.core.errors import UserError
-from pages.common import I18N, LIGHT, MODEL, URL_TAB_JS, Radio, Slider, app_of, guard
+from pages.common import I18N, LIGHT, MODEL, Radio, Slider, guard
 
 TAB_ID = "transformer"
 MAX_SHOWN = 256                 # positions in a heatmap (a 256 x 256 map is already ~0.5 MB)
@@ -80,14 +80,6 @@ def fill(sentence, candidates, lang):
     return fill_mask.figure(res, lang), fill_mask.explain(res, lang), res.as_dict()
 
 
-@guard
-def first_model_views(pair, n_positions, m, n, chosen, lang):
-    """On opening, once the model is there: RoPE with its frequencies (and the pair slider
-    over its head's pairs), the cache's memory with its numbers."""
-    return (gr.update(maximum=positions.rope_pairs(causal_lm(chosen)) - 1),
-            *rope(pair, n_positions, m, n, chosen, lang), *memory(chosen, lang))
-
-
 # --- private helpers -----------------------------------------------------------------------
 
 def redraw(state, learned_n, sentence, candidates, pair, n_positions, m, n, chosen, lang):
@@ -107,12 +99,12 @@ def redraw(state, learned_n, sentence, candidates, pair, n_positions, m, n, chos
     return [*out, gr.skip(), gr.skip(), *memory(chosen, lang)]
 
 
-def first_sinusoidal(tab_asked, n, d, lang):
-    """Opened from a link (?tab=transformer): draw the sinusoidal encodings (a click on the tab
-    draws them through `transformer_sinusoidal`)."""
-    if tab_asked != TAB_ID:
-        return gr.skip(), gr.skip()
-    return sinusoidal(n, d, lang)
+@guard
+def first_model_views(pair, n_positions, m, n, chosen, lang):
+    """On opening, once the model is there: RoPE with its frequencies (and the pair slider
+    over its head's pairs), the cache's memory with its numbers."""
+    return (gr.update(maximum=positions.rope_pairs(causal_lm(chosen)) - 1),
+            *rope(pair, n_positions, m, n, chosen, lang), *memory(chosen, lang))
 
 
 def build(lang: gr.Component) -> gr.Tab:
@@ -210,9 +202,6 @@ def build(lang: gr.Component) -> gr.Tab:
         gr.on([sinus_n.input, sinus_d.input, lang.change, tab.select], sinusoidal, [sinus_n, sinus_d, lang],
               [sinus_plot, sinus_sim], api_name="transformer_sinusoidal", trigger_mode="always_last",
               show_progress="hidden", **LIGHT)
-        asked = gr.Textbox(visible=False)
-        app_of(lang).load(first_sinusoidal, [asked, sinus_n, sinus_d, lang], [sinus_plot, sinus_sim],
-                          js=URL_TAB_JS, api_visibility="private", show_progress="hidden", **LIGHT)
         gr.on([pair.input, n_positions.input, m.input, n.input], rope,
               rope_in, rope_out, api_name="transformer_rope",
               trigger_mode="always_last", show_progress="hidden", **LIGHT)

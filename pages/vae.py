@@ -5,7 +5,7 @@ import gradio as gr
 
 from playground.core import deferred, validate
 from playground.images import vae
-from pages.common import I18N, LIGHT, URL_TAB_JS, Slider, app_of, guard
+from pages.common import I18N, LIGHT, Slider, guard
 
 TAB_ID = "vae"
 
@@ -22,12 +22,6 @@ def decode(z1, z2, lang):
 def overview(lang):
     """Handler of `vae_overview`: the decoded grid, reconstructions and the test error."""
     return vae.grid_figure(lang), vae.reconstruction_figure(lang), vae.explain(lang)
-
-
-def first_view(tab_asked, z1, z2, lang):
-    if tab_asked != TAB_ID:
-        return [gr.skip()] * 5
-    return [*decode(z1, z2, lang), *overview(lang)]
 
 
 def build(lang: gr.Component) -> gr.Tab:
@@ -54,7 +48,4 @@ def build(lang: gr.Component) -> gr.Tab:
               show_progress="hidden", **LIGHT)
         gr.on([tab.select, lang.change], overview, [lang], [grid, recon, numbers],
               api_name="vae_overview", show_progress="hidden", **LIGHT)
-        asked = gr.Textbox(visible=False)
-        app_of(lang).load(first_view, [asked, z1, z2, lang], [decoded, scatter, grid, recon, numbers],
-                          js=URL_TAB_JS, api_visibility="private", show_progress="hidden", **LIGHT)
     return tab
