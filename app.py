@@ -272,7 +272,7 @@ def main(argv=None):
     demo.block_thread()
 
 
-def warm_up_in_background(delay: float | None = None) -> None:
+def warm_up_in_background(delay: float | None = None) -> "threading.Thread":
     """After launch, in one low-priority thread: the deferred lessons' bodies (torch), then
     the models in backends.PRELOAD_ORDER, while the first visitors read the first tab. The
     server answers at once; nothing waits for this, and a visitor who needs a model sooner
@@ -280,7 +280,8 @@ def warm_up_in_background(delay: float | None = None) -> None:
 
     It starts `delay` seconds after launch ($GENAI_WARMUP_DELAY, default 10): importing torch
     and loading models hold Python's lock for seconds, and a first page served meanwhile took
-    several times longer (bench/bench_cold_start.py)."""
+    several times longer (bench/bench_cold_start.py). Last, the diffusion tab's denoiser is
+    traced for the CPU (playground/images/diffusion.py's warm_up). Returns the thread."""
     import threading
     import time
 
@@ -296,8 +297,15 @@ def warm_up_in_background(delay: float | None = None) -> None:
         deferred.load_all()
         from playground import backends
         backends.preload_in_background().join()
+        from playground.images import diffusion
+        try:
+            diffusion.warm_up()         # the denoiser's trace: a first Generate finds it made
+        except Exception:  # noqa: BLE001 - the tab's first Generate tries again and explains
+            pass
 
-    threading.Thread(target=run, name="genai-playground-warm-up", daemon=True).start()
+    thread = threading.Thread(target=run, name="genai-playground-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 if __name__ == "__main__":

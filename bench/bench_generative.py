@@ -1,14 +1,16 @@
 """Benchmarks of the GAN, VAE and diffusion tabs (issues 7 and 18). Prints figures; asserts nothing.
 
     flock /tmp/train.lock .venv/bin/python bench/bench_generative.py [--reps 7] [--per-class 20]
-        [--threads 1] [--no-app] [--judge-only]
+        [--threads 1] [--no-app] [--judge-only] [--first-generate]
 
 1. Diffusion sampling, 16 samples x 50 DDIM steps, guidance 3 (32 images a pass), in-process:
    today's eager model against each engine trick and the smaller distilled network, runs
    interleaved round by round (the 2 shared cores are noisy), medians and ratios to the eager
    model measured in the same run (target <= 1 s); the one-time cost of the trace; the share
    of a pass the step/class embedding takes; 2 threads against 1.
-2. /diffusion_sample through gradio_client: from the click to the last streamed frame.
+2. /diffusion_sample through gradio_client: from the click to the last streamed frame; a
+   visitor's first Generate against the second, with and without the app's warm-up (which
+   traces the denoiser after the models).
    /gan_train through gradio_client: streamed frames per second over 5 s (target >= 10).
 3. Quality judged by the Fashion-MNIST classifier (scripts/train_classifier.py): the share
    of class-conditioned diffusion samples it recognizes as the class asked for (target
@@ -191,7 +193,11 @@ def main():
                         help="torch threads; on a busy machine two threads wait on each other")
     parser.add_argument("--judge-only", action="store_true", help="skip every timing")
     parser.add_argument("--no-app", action="store_true", help="skip the timings through the app")
+    parser.add_argument("--first-generate", action="store_true",
+                        help="only a visitor's first Generate against the second, with and without the warm-up")
     args = parser.parse_args()
+    if args.first_generate:
+        return first_generate()
     for load in (diffusion.model, gan_images.model, vae.model):
         load()                                # loading sets torch to 2 threads: set ours after
     torch.set_num_threads(args.threads)
@@ -203,11 +209,66 @@ def main():
     judge(args)
 
 
+def bench_first_generate(client, rounds: int = 3):
+    """A visitor's first Generate against the second, without the trace made beforehand (as
+    before: the first sampling traces) and after the app's warm-up made it: the first round
+    after app.warm_up_in_background itself (the language models included), the next ones
+    after its last step alone (diffusion.warm_up); the trace is dropped before each round.
+    Only the first round's "before" is a fresh process's: a process that has traced once
+    traces again faster (torch.jit's own set-up is done)."""
+    import app
+
+    args = ("a bag", 3, 50, "ddim", 0, "en")
+    client.predict(*NEURON, api_name="/neuron")                     # the client's own first call
+    diffusion.model()                                               # loaded in both cases
+    cold, warm = [], []
+    for r in range(rounds):
+        diffusion_fast._traced.cache_clear()
+        cold.append([api_time(client, args) for _ in range(2)])
+        diffusion_fast._traced.cache_clear()
+        if r == 0:
+            t0 = time.perf_counter()
+            app.warm_up_in_background(delay=0).join()
+            print(f"  the app's warm-up (deferred lessons, language models, the trace): "
+                  f"{time.perf_counter() - t0:.1f} s")
+        else:
+            diffusion.warm_up()
+        warm.append([api_time(client, args) for _ in range(2)])
+    for name, runs in (("no trace beforehand (before)", cold), ("after the warm-up", warm)):
+        first, second = statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+        print(f"  {name:30s} first Generate {first:.2f} s, second {second:.2f} s "
+              f"(first / second x{first / second:.2f}; medians of {rounds}; rounds: "
+              + ", ".join(f"{a:.2f}/{b:.2f}" for a, b in runs) + ")")
+
+
+NEURON = (1, 3, 2, 0, 0, 0, 0, 1, "relu", "en")
+
+
+def api_time(client, args) -> float:
+    t0 = time.perf_counter()
+    wait(client.submit(*args, api_name="/diffusion_sample"))
+    return time.perf_counter() - t0
+
+
+def first_generate():
+    from gradio_client import Client
+    demo = launch()
+    try:
+        print("/diffusion_sample, 16 samples x 50 DDIM steps, guidance 3: a visitor's first "
+              "Generate and the second, from the click to the last streamed frame")
+        bench_first_generate(Client(demo.local_url, verbose=False))
+    finally:
+        demo.close()
+
+
 def timings(args):
     from gradio_client import Client
     demo = launch()
     try:
         client = Client(demo.local_url, verbose=False)
+        print("/diffusion_sample, 16 samples x 50 DDIM steps, guidance 3: a visitor's first "
+              "Generate and the second, from the click to the last streamed frame")
+        bench_first_generate(client)
         times = bench_diffusion_api(client, args.reps)
         print(f"/diffusion_sample, 16 samples x 50 DDIM steps, guidance 3 (32 images a pass), "
               f"{args.reps} calls: median {statistics.median(times):.2f} s, "

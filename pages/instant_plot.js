@@ -416,16 +416,47 @@
     mounted.add(state);
   }
 
+  // Gradio hears of a slider the page has redrawn once that frame is painted. On its input
+  // event Gradio's Slider takes the value, then (at the next frame, before its paint) fires
+  // its `change`: Gradio's Blocks then marks every component that has had a loading status
+  // (a search of the page's tree and a copy of each one's props: ~45 ms on the Generation
+  // tab, measured in Chromium's profiler), which held back the paint of the redrawn figure.
+  // So the range's input event stops here and is sent again after the paint; a pointerup
+  // (Gradio's `release`, which reads the value) sends it at once.
+  const resent = new WeakSet();                     // the events the page sends again
+  const held = new Set();                           // ranges Gradio has not heard of yet
+  let resend = null;
+  function hold(event) {
+    event.stopImmediatePropagation();
+    held.add(event.target);
+    if (resend === null) resend = requestAnimationFrame(() => { resend = setTimeout(tell, 0); });
+  }
+  function tell() {
+    if (resend !== null) { cancelAnimationFrame(resend); clearTimeout(resend); resend = null; }
+    for (const input of Array.from(held)) {
+      held.delete(input);
+      const again = new Event("input", {bubbles: true});
+      resent.add(again);
+      input.dispatchEvent(again);
+    }
+  }
+
   // One listener for every slider of the page: a moved slider redraws the figures it feeds.
   function onInput(event) {
+    if (resent.has(event)) return;
+    let drawn = false;
     for (const state of Array.from(mounted)) {
       if (!state.element.isConnected) { mounted.delete(state); continue; }
       const P = state.payload;
       if (P && Object.values(P.sliders).some((id) => document.getElementById(id)?.contains(event.target)))
-        draw(state, event);
+        drawn = draw(state, event) || drawn;
     }
+    if (drawn && event.target.type === "range") hold(event);
   }
-  if (typeof document !== "undefined") document.addEventListener("input", onInput, true);
+  if (typeof document !== "undefined") {
+    document.addEventListener("input", onInput, true);
+    document.addEventListener("pointerup", () => { if (held.size) tell(); }, true);
+  }
 
   // Redraw every figure from the sliders as they are now (after the server moved some).
   function redrawAll() {

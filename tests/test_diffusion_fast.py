@@ -4,6 +4,7 @@ the exact solution of a Gaussian toy; the app's sampler gives the reference imag
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 import numpy as np
@@ -61,6 +62,41 @@ def test_fast_leaves_a_model_off_the_cpu_as_it_is():
 
     model = Elsewhere()
     assert diffusion_fast.fast(model) is model
+
+
+def test_the_apps_warm_up_traces_the_denoiser_after_the_models(monkeypatch):
+    """app.warm_up_in_background ends by tracing the denoiser; the tab's sampler
+    (stream_samples calls diffusion_fast.fast) then finds it made: a first Generate does not
+    trace. The language models' preload is stubbed (loading them is the backends' own test)."""
+    import app
+    from playground import backends
+
+    diffusion_fast._traced.cache_clear()
+    traces_when_models_load = []
+
+    def preload_models():
+        traces_when_models_load.append(diffusion_fast._traced.cache_info().currsize)
+        done = threading.Thread(target=lambda: None)
+        done.start()
+        return done
+
+    monkeypatch.setattr(backends, "preload_in_background", preload_models)
+    app.warm_up_in_background(delay=0).join(timeout=300)
+    assert traces_when_models_load == [0]                  # the trace comes after the models
+    made = diffusion_fast._traced.cache_info()
+    assert made.currsize == 1
+    assert isinstance(diffusion_fast.fast(diffusion.model()), diffusion_fast.TracedDenoiser)
+    assert diffusion_fast._traced.cache_info().misses == made.misses   # found, not traced again
+
+
+def test_the_warm_up_does_not_trace_where_the_trace_is_not_used(monkeypatch):
+    """On ZeroGPU the sampler runs on the lent GPU, where `fast` leaves the model as it is."""
+    from playground.core import gpu
+
+    diffusion_fast._traced.cache_clear()
+    monkeypatch.setattr(gpu, "zero_gpu", lambda: True)
+    diffusion.warm_up()
+    assert diffusion_fast._traced.cache_info().currsize == 0
 
 
 @pytest.mark.parametrize("steps", [6, 20, 50])

@@ -193,6 +193,16 @@ def model():
     return load(MODEL_NAME)
 
 
+def warm_up() -> None:
+    """The tab's denoiser loaded and, where sampling will use the trace (the CPU: not on
+    ZeroGPU, not beside a GPU), traced and frozen (diffusion_fast.fast, ~0.7 s once): the
+    app's warm-up after launch (app.warm_up_in_background), so a visitor's first Generate
+    samples at once."""
+    net = model()
+    if not gpu.zero_gpu() and gpu.device().type == "cpu":
+        diffusion_fast.fast(net)
+
+
 def forward_figure(example: int, t: int, lang: str, seed: int = 0):
     """x_0, the noise eps and x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps, side by side."""
     images, labels = fashion.examples()

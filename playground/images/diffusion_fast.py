@@ -17,7 +17,8 @@ few % of a pass), torch.jit.optimize_for_inference (no gain over freeze), torch.
 allowed on ZeroGPU, and it compiles for many seconds).
 
 Off the CPU (a GPU lent by ZeroGPU) `fast` returns the model as it is: the trace is made
-for the CPU only, once per model, under a lock, and shared read-only by every visitor.
+for the CPU only, once per model, under a lock, and shared read-only by every visitor; the
+app's warm-up after launch makes the tab's (diffusion.warm_up), so no visitor waits for it.
 """
 from __future__ import annotations
 
