@@ -101,16 +101,18 @@ def lazy_events(demo: gr.Blocks, inside: dict[str, set[int]], allowed: dict[str,
     return owned
 
 
-def render_on(demo: gr.Blocks, box: gr.Textbox, tab: gr.Tab, events: list, ready_js: str,
-              ready: list) -> None:
+def render_on(demo: gr.Blocks, box: gr.Textbox, tab: gr.Tab, events: list, then_js: str,
+              inputs: list, outputs: list) -> None:
     """When `box` changes, send `tab`'s part of the page (its blocks and `events`), then run
-    `ready_js` in the page into the `ready` boxes. Call inside `demo`'s context."""
+    `then_js` in the page on `inputs` into `outputs` (the tab's first-showing boxes). Call
+    inside `demo`'s context."""
     rendering = TabRendering(tab, _nothing)
     event = box.change(_nothing, None, None, queue=False, api_visibility="private", show_progress="hidden")
     demo.fns[event["id"]].renderable = rendering
     for owned in events:
         owned.rendered_in = rendering
-    event.then(None, None, ready, js=ready_js, api_visibility="private", queue=False, show_progress="hidden")
+    event.then(None, inputs, outputs, js=then_js, api_visibility="private", queue=False,
+               show_progress="hidden")
 
 
 def _nothing():

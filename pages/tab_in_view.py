@@ -122,23 +122,32 @@ def follow_tab_in_view(demo: gr.Blocks, lang: gr.Component, tabs: dict[str, gr.T
         boxes = [box for box in (shown.get(tab_id), copies.get(tab_id), opened.get(tab_id)) if box is not None]
         if not boxes:
             continue
-        values = (([json.dumps(tab_id)] if tab_id in shown else []) + (["lang"] if tab_id in copies else [])
+        # a lazy tab's copy of the language waits for the tab's part to arrive (its events
+        # are not on the page before): it keeps the language it was built in until then
+        copy_value = (f"(window.genaiArrived?.[{json.dumps(tab_id)}] ? lang : {json.dumps(lang.value)})"
+                      if tab_id in lazy else "lang")
+        values = (([json.dumps(tab_id)] if tab_id in shown else []) + ([copy_value] if tab_id in copies else [])
                   + (["String(Math.random())"] if tab_id in opened else []))
         tabs[tab_id].select(None, lang, boxes, api_visibility="private", queue=False,
                             show_progress="hidden",
                             js=page_language_js(f"(lang) => [{', '.join(values)}]"))
     for tab_id, copy in copies.items():
+        arrived = f" && window.genaiArrived?.[{json.dumps(tab_id)}]" if tab_id in lazy else ""
         lang.change(None, [lang, copy], copy, api_visibility="private", queue=False,
                     show_progress="hidden",
                     js="(lang, copy) => {" + IN_VIEW_JS + f"\n  return genaiTabInView({json.dumps(ids)}) === "
-                       f"{json.dumps(tab_id)} ? lang : copy;\n}}")
+                       f"{json.dumps(tab_id)}{arrived} ? lang : copy;\n}}")
     if lazy:
         allowed = {tab_id: {box._id for box in (shown[tab_id], ready[tab_id], opened[tab_id], copies[tab_id])}
                    for tab_id in lazy}
         events = lazy_tabs.lazy_events(demo, {tab_id: inside[tab_id] for tab_id in lazy}, allowed)
         for tab_id in lazy:
+            # arrived: its first showing, its selection, and its copy of the language takes
+            # the page's (its language events run if the visitor's is not the one it was built in)
+            arrival = (f"(lang) => {{ (window.genaiArrived ||= {{}})[{json.dumps(tab_id)}] = true;\n"
+                       f"  return [{json.dumps(tab_id)}, String(Math.random()), lang]; }}")
             lazy_tabs.render_on(demo, shown[tab_id], tabs[tab_id], events[tab_id],
-                                f"() => [{json.dumps(tab_id)}, String(Math.random())]",
-                                [ready[tab_id], opened[tab_id]])
+                                page_language_js(arrival), [lang],
+                                [ready[tab_id], opened[tab_id], copies[tab_id]])
         lazy_tabs.serve_lazily(demo, {tab_id: tabs[tab_id] for tab_id in lazy}, events)
     return moved
