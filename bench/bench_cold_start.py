@@ -20,7 +20,9 @@ default) and, as the reference in the same run, with every tab in the first load
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -178,8 +180,8 @@ def main():
                 print(f"page, {label}: navigation -> first tab usable {statistics.median(times):.2f} s "
                       f"(median of {len(times)}, fresh contexts; runs "
                       f"{', '.join(f'{x:.2f}' for x in times)})  [target <= 1.5 s]")
-                page_config = html.text.split("window.gradio_config", 1)[-1]
-                n_components = page_config.count('"type":')
+                embedded = re.search(r"window\.gradio_config\s*=\s*(\{.*?\});\s*</script>", html.text, re.S)
+                n_components = len(json.loads(embedded.group(1))["components"]) if embedded else -1
                 print(f"  then a click on the Training tab -> its first plot drawn: "
                       f"{statistics.median(second):.2f} s (runs {', '.join(f'{x:.2f}' for x in second)})")
                 print(f"  page weight: the page with its config {len(html.content) / 1e6:.2f} MB "
