@@ -2,9 +2,9 @@
 components only, and another tab's reach the page when the visitor opens it.
 
 Why: Gradio's page set-up (its tree of components, their events, their loading states)
-grows with the whole page, not with the tab in view. With every tab in the first load (930
-components, 306 events) the first tab was usable 3.3 s after navigation on this machine; with
-the first tab alone, about 2 s (bench/bench_cold_start.py).
+grows with the whole page, not with the tab in view. With every tab in the first load (925
+components) the first tab was usable 3.19 s after navigation on this machine; with the first
+tab alone (123), 2.19 s, in the same run (bench/bench_cold_start.py).
 
 Nothing changes on the server: every page is built as before, so every event and api_name
 exists from the start (gradio_client reads the whole /config, and calls any api_name). Only
@@ -15,14 +15,22 @@ what a browser receives changes:
   whose answer carries the tab's part of the page, through Gradio's render protocol (the one
   gr.render uses: an answer's `render_config` is inserted into the page under the block it
   names, its events registered); here the block is the tab itself, and its part is taken from
-  the app as built, not built again;
-- then the tab's `ready` box changes once (its first-showing events: what it drew at the
-  page's load) and its `opened` box (what it draws each time it is selected).
+  the app as built, not built again (1-6 ms on the server);
+- then, in the page, the tab's `ready` box changes once (its first-showing events: what it
+  drew at the page's load), its `opened` box (what it draws each time it is selected), and its
+  copy of the language takes the page's (pages.tab_in_view).
+- Gradio's page decides a component's interactivity from the events it knows; with some of
+  them left out it would decide otherwise, so `settle_interactivity` decides it beforehand
+  from the whole app's events.
 
 The constraint this puts on pages: an event touching a lazy tab is sent with that tab, so it
-may not touch another lazy tab, nor listen to a block outside its tab except the language
-(pages.tab_in_view moves that listener to the tab's own copy) and the page's load and the
-tab's selection (moved here). `lazy_events` checks it and names the offending event.
+may not touch another lazy tab, nor listen to a block outside its tab other than the tab's
+boxes (pages.tab_in_view moves the page's load, the tab's selection and the language onto
+them). `lazy_events` checks it and names the offending event.
+
+This leans on Gradio's page internals (the render protocol, the per-page config), which the
+pinned Gradio (requirements.txt) keeps; tests/test_lazy_tabs.py checks them in Chromium, and
+GENAI_LAZY_TABS=0 (app.LAZY_TABS) sends every tab with the first load as before.
 """
 from __future__ import annotations
 
