@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from playwright.sync_api import expect
 
 from playground.networks import backprop, datasets2d, neuron, training, training_code
 from playground.networks import training_figures as figs
@@ -318,7 +319,10 @@ def test_browser_train_streams_then_pause(page_in, lang):
     status, state = page.locator("#training-status"), page.locator("#training-run-state")
     state.get_by_text(t("training_status_ready", lang, seconds=0, epochs=0)[:5]).wait_for(
         timeout=20_000)
-    assert t("training_loss_axis", lang) in page.locator("#training-loss").inner_text()
+    # The run state is in the tab as built; its plots are drawn by the tab's first showing,
+    # an answer later (the tab reaches the page when opened: pages/lazy_tabs.py).
+    expect(page.locator("#training-loss")).to_contain_text(t("training_loss_axis", lang),
+                                                          timeout=20_000)
     page.evaluate(WATCH_EPOCHS)
     page.locator("#training-train").click()
     page.wait_for_function("() => new Set(window.epochsSeen.filter(e => e > 0)).size >= 2",
