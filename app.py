@@ -31,7 +31,7 @@ deferred.defer(DEFERRED)
 from pages import (attention, chat, diffusion, embeddings, experts, gan, generation, hardware,  # noqa: E402
                    models, network_types, neuron, posttraining, pretraining, rag, tokens, training,
                    transformer, vae)
-from pages import tab_in_view  # noqa: E402
+from pages import instant_plot, tab_in_view  # noqa: E402
 from pages.common import HEAD, I18N, LANGUAGE_SETTLED_JS, PAGE_JS, follow_page_language  # noqa: E402
 from playground.core.i18n import LANGS, t  # noqa: E402
 
@@ -100,6 +100,7 @@ async function setLocale(lang, reloadIfMissing) {
   url.searchParams.set("lang", lang);
   window.history.replaceState(null, "", url.toString());
   window.genaiLang = lang;
+  if (window.genaiInstant) window.genaiInstant.relanguage();   // pages/instant_plot.js
   watchTabNames();
   watchQueue();
   nameTabs();
@@ -200,14 +201,24 @@ def build_app() -> gr.Blocks:
         demo.load(None, None, lang, js=SETTLE_LANG_JS, api_visibility="private").then(
             None, js=LANGUAGE_SETTLED_JS, api_visibility="private")
         lang.input(None, lang, lang, js=SWITCH_JS, api_visibility="private")
+        compute_config, demo.get_config_file = demo.get_config_file, dict     # see below
+    demo.get_config_file = compute_config
     return demo
+
+
+# Gradio computes the whole app's config (every component's: ~50 ms for this app) as the Blocks
+# close (twice) and as the queue is set, for servers that launch makes anew; launch computes it
+# again, and that one is served. build_app and prepare leave those three empty (an empty dict
+# for the servers nobody serves): ~0.15 s of the app's start (bench/bench_cold_start.py).
+# tests/test_cold_start.py checks that the launched app's config is whole.
 
 
 def launch_kwargs() -> dict:
     # System fonts only: the app must look right offline, where web fonts cannot load.
     font = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica", "Arial", "sans-serif"]
     theme = gr.themes.Soft(text_size="lg", font=font, font_mono=["ui-monospace", "monospace"])
-    return {"i18n": I18N, "css": CSS, "theme": theme, "ssr_mode": False, "head": HEAD}
+    return {"i18n": I18N, "css": CSS, "theme": theme, "ssr_mode": False,
+            "head": HEAD + instant_plot.PRELOAD}
 
 
 def prepare(demo: gr.Blocks) -> gr.Blocks:
@@ -217,7 +228,11 @@ def prepare(demo: gr.Blocks) -> gr.Blocks:
     of 2 matches the two cores. max_size=200 lets a class of thirty queue a few clicks each;
     beyond that a visitor is told the queue is full instead of waiting minutes.
     """
-    return demo.queue(default_concurrency_limit=2, max_size=200)
+    compute_config, demo.get_config_file = demo.get_config_file, dict     # see build_app
+    try:
+        return demo.queue(default_concurrency_limit=2, max_size=200)
+    finally:
+        demo.get_config_file = compute_config
 
 
 def add_openai_routes(demo: gr.Blocks) -> None:
@@ -267,6 +282,7 @@ def main(argv=None):
     demo = prepare(build_app())
     demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, **launch_kwargs())
     add_openai_routes(demo)
+    instant_plot.add_route(demo.app)        # the page's own plotly.js, if the setup installed it
     if os.environ.get("GENAI_PRELOAD", "1") != "0":
         warm_up_in_background()
     demo.block_thread()

@@ -323,24 +323,58 @@
     return input && input.value !== "" ? Number(input.value) : NaN;
   }
 
-  // plotly.js: Gradio's own copy (its plot chunk sets window.Plotly), loaded once by any
-  // gr.Plot; if none has been drawn yet, the same chunk is imported from Gradio's assets.
-  let loading = null;
-  function plotly(P) {
+  // plotly.js. The page's own bundle when the host has it (pages/instant_plot.py, BUNDLE:
+  // plotly.js's cartesian traces, a third of the full bundle to evaluate on the page's one
+  // thread), loaded as a classic script; else, or should it fail to load, Gradio's own copy
+  // (its plot chunk sets window.Plotly), loaded by any gr.Plot, or imported from Gradio's
+  // assets. Every figure here is drawn by the one copy chosen first.
+  let loading = null, chosen = null;
+  function gradioPlotly(P) {
     if (root.Plotly) return Promise.resolve(root.Plotly);
+    const core = performance.getEntriesByType("resource").map((r) => r.name)
+      .find((name) => /\/assets\/(core|index)-[\w-]+\.js$/.test(name));
+    const url = core && P.plotly_chunk ? core.replace(/[^/]+$/, P.plotly_chunk) : null;
+    return (url ? import(url) : Promise.reject(new Error("no plotly.js"))).then(() => root.Plotly);
+  }
+  function ownPlotly(src) {
+    return new Promise((resolve, reject) => {
+      const before = root.Plotly, script = document.createElement("script");
+      script.src = new URL(src, document.baseURI).href;     // under the app's own path
+      script.async = true;
+      script.onload = () => {
+        const mine = root.Plotly;
+        if (before) root.Plotly = before;                   // Gradio's, if it came first
+        if (mine && mine !== before) resolve(mine); else reject(new Error("no plotly.js"));
+      };
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+  }
+  function plotly(P) {
+    if (chosen) return Promise.resolve(chosen);
     if (!loading) {
-      const core = performance.getEntriesByType("resource").map((r) => r.name)
-        .find((name) => /\/assets\/(core|index)-[\w-]+\.js$/.test(name));
-      const url = core && P.plotly_chunk ? core.replace(/[^/]+$/, P.plotly_chunk) : null;
-      loading = (url ? import(url) : Promise.reject(new Error("no plotly.js")))
-        .then(() => root.Plotly);
+      loading = (P.plotly_src ? ownPlotly(P.plotly_src).catch(() => gradioPlotly(P)) : gradioPlotly(P))
+        .then((Plotly) => (chosen = Plotly));
+      loading.catch(() => { loading = null; });             // a later figure tries again
     }
     return loading;
   }
 
+  // The page's language (pages/common.py's genaiPageLanguage: the switch, ?lang=, the browser).
+  function pageLanguage() {
+    if (root.genaiLang) return root.genaiLang;
+    return typeof root.genaiPageLanguage === "function" ? root.genaiPageLanguage() : "es";
+  }
+
+  // A payload for every language (`langs`: the figures and strings of each), as one language's.
+  function forLanguage(P, lang) {
+    return Object.assign({}, P, P.langs[lang] || Object.values(P.langs)[0]);
+  }
+
   function draw(state, event) {
-    const P = state.payload;
+    let P = state.payload;
     if (!P) return false;
+    if (P.langs) P = forLanguage(P, state.lang = pageLanguage());
     const values = {};
     for (const [name, id] of Object.entries(P.sliders)) values[name] = sliderValue(id, event);
     const start = performance.now();
@@ -370,7 +404,7 @@
         }, 0));
       }
     };
-    if (root.Plotly) paint(root.Plotly); else plotly(P).then(paint);
+    if (chosen) paint(chosen); else plotly(P).then(paint).catch(() => {});
     return true;
   }
 
@@ -392,7 +426,7 @@
       const own = ids.filter((id) => !slot(id));
       for (const div of state.divs)                  // a slot this payload no longer fills
         if (div && div.classList.contains("genai-instant-slot") && !ids.includes(div.id)) {
-          if (root.Plotly) root.Plotly.purge(div);
+          if (chosen) chosen.purge(div);
           div.replaceChildren();
         }
       while (box.children.length > own.length) box.lastChild.remove();
@@ -465,7 +499,16 @@
     }
   }
 
-  root.genaiInstant = {mount, redrawAll, plotly, nextToken, nextTokenFigures, neuronForward, neuronFigures,
+  // The page's language has changed (app.py's setLocale): the figures that hold every
+  // language redraw in it, without a round trip.
+  function relanguage() {
+    for (const state of Array.from(mounted)) {
+      if (!state.element.isConnected) mounted.delete(state);
+      else if (state.payload && state.payload.langs && state.lang !== pageLanguage()) draw(state, null);
+    }
+  }
+
+  root.genaiInstant = {mount, redrawAll, relanguage, forLanguage, plotly, drawnWith: () => chosen, nextToken, nextTokenFigures, neuronForward, neuronFigures,
                        attentionFigures, diffusionXt, diffusionFigures, fmt, decode, KINDS};
   if (typeof module !== "undefined") module.exports = root.genaiInstant;
 })();

@@ -5,6 +5,7 @@ import gradio as gr
 
 from playground.networks import neuron, neuron_instant
 from playground.core import validate
+from playground.core.i18n import LANGS
 from pages.common import I18N, LIGHT, Radio, Slider, guard
 from pages.instant_plot import (AFTER_PAINT_JS, enabled as instant_enabled, instant_plot,
                                 payload_json)
@@ -36,10 +37,11 @@ INSTANT_CONTROLS = {"n": "neuron-n-inputs", "b": "neuron-b", "activation": "neur
 REDRAW_JS = "() => { window.genaiInstant?.redrawAll(); }"
 
 
-@guard
-def instant_figures(lang):
-    """The page's copy of the figures and strings, in the visitor's language."""
-    return payload_json(neuron_instant.payload(lang), INSTANT_IDS, INSTANT_CONTROLS, value=LIMIT)
+def instant_figures():
+    """The page's copy of the figures and strings, in both languages: the page draws in its
+    own at once, and follows a switch itself."""
+    return payload_json(neuron_instant.payload_both(LANGS), INSTANT_IDS, INSTANT_CONTROLS,
+                        value=LIMIT)
 
 
 def apply_preset(name):
@@ -86,7 +88,7 @@ def build(lang: gr.Component) -> gr.Tab:
                 instant = None
                 if instant_enabled():
                     instant = instant_plot("neuron-instant", min_height=960,
-                                           value=instant_figures("es"))
+                                           value=instant_figures())
                 hidden = "-server" if instant else ""
                 curve = gr.Plot(first[1], elem_id=f"neuron-curve{hidden}", show_label=False,
                                 visible=instant is None)
@@ -102,7 +104,5 @@ def build(lang: gr.Component) -> gr.Tab:
                          trigger_mode="always_last", show_progress="hidden",
                          js=AFTER_PAINT_JS if instant else None, **LIGHT)
         if instant:
-            lang.change(instant_figures, lang, instant, queue=False, api_visibility="private",
-                        show_progress="hidden")
             answered.then(None, js=REDRAW_JS, api_visibility="private", show_progress="hidden")
     return tab

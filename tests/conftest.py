@@ -41,6 +41,7 @@ def app_demo():
     demo.launch(server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True,
                 quiet=True, **app.launch_kwargs())
     app.add_openai_routes(demo)
+    app.instant_plot.add_route(demo.app)
     yield demo
     demo.close()
 

@@ -111,3 +111,15 @@ def test_the_2d_shapes_are_the_gans():
     points = shapes2d.target_points("ring", 2000, seed=3)
     radius = np.hypot(points[:, 0], points[:, 1])
     assert points.shape == (2000, 2) and abs(radius.mean() - 1) < 0.02   # a ring of radius 1
+
+
+def test_the_served_config_is_whole_though_build_and_queue_skip_theirs(app_demo, app_url):
+    """app.build_app and app.prepare leave empty the configs Gradio computes for servers that
+    launch replaces; the launched app's, and the one /config serves, hold every component and
+    every event, and the Blocks computes its config again once built."""
+    import httpx
+    served = httpx.get(f"{app_url}/config", timeout=30).json()
+    assert {c["id"] for c in served["components"]} >= set(app_demo.blocks)
+    assert {d["id"] for d in served["dependencies"]} == set(app_demo.fns)
+    assert app_demo.config["components"] and app_demo.config["dependencies"]
+    assert len(app_demo.get_config_file()["components"]) == len(app_demo.config["components"])

@@ -191,14 +191,15 @@ def _decoded(array):
 
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_page_neuron_equals_python(lang):
-    """The page's curve and plane equal neuron.curve_figure and plane_figure (numpy, scipy's erf)."""
-    from pages.neuron import INSTANT_CONTROLS, INSTANT_IDS, LIMIT
-    from playground.networks import neuron, neuron_instant
+    """The page's curve and plane, from the payload the page holds (both languages, the points
+    left out), equal neuron.curve_figure and plane_figure (numpy, scipy's erf)."""
+    from pages.neuron import instant_figures
+    from playground.networks import neuron
 
-    payload = json.loads(payload_json(neuron_instant.payload(lang), INSTANT_IDS, INSTANT_CONTROLS,
-                                      value=LIMIT))
-    out = run_js("console.log(JSON.stringify(data.cases.map((v) => g.neuronFigures(data.P, v))));",
-                 {"P": payload, "cases": [_values(*case) for case in NEURONS]})
+    out = run_js("const P = g.forLanguage(data.P, data.lang);\n"
+                 "console.log(JSON.stringify(data.cases.map((v) => g.neuronFigures(P, v))));",
+                 {"P": json.loads(instant_figures()), "lang": lang,
+                  "cases": [_values(*case) for case in NEURONS]})
     for (n, xs, ws, b, act), (curve, plane) in zip(NEURONS, out):
         result = neuron.forward(xs[:n], ws[:n], b, act)
         ref_curve, ref_plane = neuron.curve_figure(result, lang), neuron.plane_figure(result, lang)
@@ -248,6 +249,58 @@ def test_browser_neuron_redraws_in_the_page(page_in, lang):
     page.wait_for_function("() => document.querySelector('#neuron-steps')?.textContent.includes('8.5')",
                            timeout=30_000)
     screenshot(page, f"instant_neuron_{lang}")
+
+
+def test_the_page_bundle_is_plotly_js_for_plotly_py_and_is_served(app_url):
+    """scripts/setup.sh installed plotly.js's cartesian bundle, of the version plotly.py draws
+    its figures for; the app serves it, for browsers to keep."""
+    import httpx
+    import plotly.offline
+
+    from pages import instant_plot
+    assert instant_plot.BUNDLE is not None, "run scripts/setup.sh (it installs the bundle with npm)"
+    head = instant_plot.BUNDLE.read_text(encoding="utf-8")[:200]
+    assert re.search(r"plotly\.js \(cartesian[^)]*\) v(\S+)", head).group(1) == \
+        plotly.offline.get_plotlyjs_version()
+    assert instant_plot.BUNDLE_VERSION == plotly.offline.get_plotlyjs_version()
+    served = httpx.get(f"{app_url}/{instant_plot.BUNDLE_ROUTE}", timeout=30)
+    assert served.status_code == 200 and served.content == instant_plot.BUNDLE.read_bytes()
+    assert "immutable" in served.headers["cache-control"]
+
+
+# Every title the Neuron curve shows, in order, from before the page loads.
+TITLES_SEEN = """window.titlesSeen = [];
+new MutationObserver(() => {
+  const title = document.querySelector('#neuron-curve .gtitle');
+  if (title && window.titlesSeen[window.titlesSeen.length - 1] !== title.textContent)
+    window.titlesSeen.push(title.textContent);
+}).observe(document, {subtree: true, childList: true, characterData: true});"""
+
+
+def test_browser_neuron_draws_in_the_page_language_first_and_follows_a_switch(page_in, app_demo):
+    """Opened in English (the figures are built in Spanish), the curve's first title is English;
+    the ES / EN switch redraws it in the page, without asking the server for it."""
+    page = page_in("en", tab="neuron")
+    page.add_init_script(TITLES_SEEN)
+    page.reload()
+    page.wait_for_function("() => window.titlesSeen.length > 0", timeout=60_000)
+    english = t("neuron_curve_title", "en", act=t("act_relu", "en"), z="7", y="7")
+    assert page.evaluate("window.titlesSeen")[0] == english
+    # drawn by the page's own plotly.js bundle (pages/instant_plot.py's BUNDLE)
+    from pages.instant_plot import BUNDLE_ROUTE
+    assert page.evaluate("r => performance.getEntriesByType('resource').some((e) => e.name.endsWith(r))",
+                         BUNDLE_ROUTE)
+    asked = []
+    page.on("request", lambda r: asked.append(r.post_data_json.get("fn_index"))
+            if r.method == "POST" and "/gradio_api/" in r.url and r.post_data else None)
+    page.locator("#lang-switch").get_by_text("ES", exact=True).click()
+    spanish = t("neuron_curve_title", "es", act=t("act_relu", "es"), z="7", y="7")
+    page.wait_for_function("t => window.titlesSeen.includes(t)", arg=spanish, timeout=10_000)
+    assert set(page.evaluate("window.titlesSeen")) == {english, spanish}
+    # no event of the page answers with the instant plot: the switch was the page's own
+    answered = [app_demo.fns[i] for i in asked if i in app_demo.fns]
+    assert asked and not [f for f in answered
+                          if any(getattr(o, "elem_id", None) == "neuron-instant" for o in f.outputs)]
 
 
 # --- attention: the layer and head sliders ------------------------------------------------------

@@ -26,6 +26,26 @@ def _figure_json(fig) -> dict:
     return json.loads(pio.to_json(fig, validate=False))
 
 
+# What the page recomputes on every draw (pages/instant_plot.js, neuronFigures): the traces'
+# points and labels. The page's own payload leaves them out.
+RECOMPUTED = ("x", "y", "z", "text")
+
+
+def payload_both(langs: tuple[str, ...]) -> dict:
+    """One payload for every language: the constants once, and per language the figures (their
+    points left out, as the page recomputes them) and the strings. The page draws in its own
+    language at once, and follows a switch without asking the server (instant_plot.js picks
+    `langs[the page's language]`)."""
+    each = {lang: payload(lang) for lang in langs}
+    first = each[langs[0]]
+    shared = {k: v for k, v in first.items() if k not in ("figures", "text")}
+    stripped = {lang: {"figures": [{"data": [{k: v for k, v in trace.items() if k not in RECOMPUTED}
+                                             for trace in fig["data"]], "layout": fig["layout"]}
+                                   for fig in p["figures"]],
+                       "text": p["text"]} for lang, p in each.items()}
+    return {**shared, "langs": stripped}
+
+
 def payload(lang: str) -> dict:
     """The figures of a neuron whose plane has a boundary and a point (every trace a move can
     show), the strings, and the constants of the activations."""
