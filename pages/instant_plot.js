@@ -329,12 +329,14 @@
   // (its plot chunk sets window.Plotly), loaded by any gr.Plot, or imported from Gradio's
   // assets. Every figure here is drawn by the one copy chosen first.
   let loading = null, chosen = null;
-  function gradioPlotly(P) {
-    if (root.Plotly) return Promise.resolve(root.Plotly);
+  function gradioChunk(P) {            // the module any gr.Plot imports (it sets window.Plotly)
     const core = performance.getEntriesByType("resource").map((r) => r.name)
       .find((name) => /\/assets\/(core|index)-[\w-]+\.js$/.test(name));
     const url = core && P.plotly_chunk ? core.replace(/[^/]+$/, P.plotly_chunk) : null;
-    return (url ? import(url) : Promise.reject(new Error("no plotly.js"))).then(() => root.Plotly);
+    return url ? import(url) : Promise.reject(new Error("no plotly.js"));
+  }
+  function gradioPlotly(P) {
+    return root.Plotly ? Promise.resolve(root.Plotly) : gradioChunk(P).then(() => root.Plotly);
   }
   function ownPlotly(src) {
     return new Promise((resolve, reject) => {
@@ -350,6 +352,18 @@
       document.head.appendChild(script);
     });
   }
+
+  // The other tabs' gr.Plots load Gradio's full copy when first shown (0.85 s of the page's one
+  // thread in headless Chromium here). Once the page's own bundle has drawn and the page is
+  // idle, that copy is imported ahead (a second after, when the browser has nothing to do):
+  // opening a second tab then costs what it did before the first tab had its own bundle.
+  let ahead = false;
+  function gradioPlotlyAhead(P) {
+    if (ahead || !P.plotly_src || typeof requestIdleCallback === "undefined") return;
+    ahead = true;
+    setTimeout(() => requestIdleCallback(() => gradioChunk(P).catch(() => {}), {timeout: 5000}), 1000);
+  }
+
   function plotly(P) {
     if (chosen) return Promise.resolve(chosen);
     if (!loading) {
@@ -396,6 +410,7 @@
       const drawn = state.divs[0];                    // counted for tests and benchmarks
       if (drawn) drawn.dataset.drawn = String((Number(drawn.dataset.drawn) || 0) + 1);
       state.rest = figures;
+      gradioPlotlyAhead(P);
       if (figures.length > 1 && !state.waiting) {
         state.waiting = true;
         requestAnimationFrame(() => setTimeout(() => {

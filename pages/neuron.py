@@ -89,11 +89,12 @@ def build(lang: gr.Component) -> gr.Tab:
                 if instant_enabled():
                     instant = instant_plot("neuron-instant", min_height=960,
                                            value=instant_figures())
+                # (hidden, they start empty: their figures would be 72 KB of the page's first load)
                 hidden = "-server" if instant else ""
-                curve = gr.Plot(first[1], elem_id=f"neuron-curve{hidden}", show_label=False,
-                                visible=instant is None)
-                plane = gr.Plot(first[2], elem_id=f"neuron-plane{hidden}", show_label=False,
-                                visible=instant is None)
+                curve = gr.Plot(None if instant else first[1], elem_id=f"neuron-curve{hidden}",
+                                show_label=False, visible=instant is None)
+                plane = gr.Plot(None if instant else first[2], elem_id=f"neuron-plane{hidden}",
+                                show_label=False, visible=instant is None)
                 numbers = gr.JSON(first[3], label=I18N("neuron_numbers"), open=False)
 
         controls = [n_inputs, *pairs, bias, activation]

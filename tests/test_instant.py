@@ -287,9 +287,11 @@ def test_browser_neuron_draws_in_the_page_language_first_and_follows_a_switch(pa
     english = t("neuron_curve_title", "en", act=t("act_relu", "en"), z="7", y="7")
     assert page.evaluate("window.titlesSeen")[0] == english
     # drawn by the page's own plotly.js bundle (pages/instant_plot.py's BUNDLE)
-    from pages.instant_plot import BUNDLE_ROUTE
-    assert page.evaluate("r => performance.getEntriesByType('resource').some((e) => e.name.endsWith(r))",
-                         BUNDLE_ROUTE)
+    from pages.instant_plot import BUNDLE_ROUTE, PLOTLY_CHUNK
+    fetched = "r => performance.getEntriesByType('resource').some((e) => e.name.endsWith(r))"
+    assert page.evaluate(fetched, BUNDLE_ROUTE)
+    # and, once the page is idle, Gradio's full copy ahead, for the other tabs' gr.Plots
+    page.wait_for_function(fetched, arg=PLOTLY_CHUNK, timeout=20_000)
     asked = []
     page.on("request", lambda r: asked.append(r.post_data_json.get("fn_index"))
             if r.method == "POST" and "/gradio_api/" in r.url and r.post_data else None)
