@@ -123,3 +123,24 @@ def test_the_served_config_is_whole_though_build_and_queue_skip_theirs(app_demo,
     assert {d["id"] for d in served["dependencies"]} == set(app_demo.fns)
     assert app_demo.config["components"] and app_demo.config["dependencies"]
     assert len(app_demo.get_config_file()["components"]) == len(app_demo.config["components"])
+
+
+def test_importing_the_app_leaves_the_collector_as_it_was_with_its_imports_frozen():
+    """app.py pauses Python's cycle collector while its modules import, then freezes what they
+    made and turns it back on, unless it was off before."""
+    code = textwrap.dedent("""
+        import gc, json, sys
+        if sys.argv[1] == "off":
+            gc.disable()
+        import app
+        print(json.dumps([gc.isenabled(), gc.get_freeze_count()]))
+    """)
+    for before, after in (("on", True), ("off", False)):
+        out = subprocess.run([sys.executable, "-c", code, before], cwd=ROOT, capture_output=True,
+                             text=True, timeout=300, env={"GENAI_PRELOAD": "0", "HF_HUB_OFFLINE": "1",
+                                                          "GRADIO_ANALYTICS_ENABLED": "False",
+                                                          "PATH": "/usr/bin:/bin"})
+        assert out.returncode == 0, out.stderr[-3000:]
+        enabled, frozen = json.loads(out.stdout.strip().splitlines()[-1])
+        assert enabled is after
+        assert frozen > 100_000              # gradio's and the pages' objects, out of its sight
