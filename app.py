@@ -293,10 +293,18 @@ def main(argv=None):
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
     args = parser.parse_args(argv)
-    demo = prepare(build_app())
-    demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, **launch_kwargs())
-    add_openai_routes(demo)
-    instant_plot.add_route(demo.app)        # the page's own plotly.js, if the setup installed it
+    collecting = gc.isenabled()
+    gc.disable()                            # as while importing (top): the app lives as long
+    try:                                    # as the process, so it is frozen once launched
+        demo = prepare(build_app())
+        demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True,
+                    **launch_kwargs())
+        add_openai_routes(demo)
+        instant_plot.add_route(demo.app)    # the page's own plotly.js, if the setup installed it
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
     if os.environ.get("GENAI_PRELOAD", "1") != "0":
         warm_up_in_background()
     demo.block_thread()
