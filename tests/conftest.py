@@ -42,6 +42,7 @@ def app_demo():
                 quiet=True, **app.launch_kwargs())
     app.add_openai_routes(demo)
     app.instant_plot.add_route(demo.app)
+    app.compress_page(demo.app)
     yield demo
     demo.close()
 

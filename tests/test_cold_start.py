@@ -144,3 +144,23 @@ def test_importing_the_app_leaves_the_collector_as_it_was_with_its_imports_froze
         enabled, frozen = json.loads(out.stdout.strip().splitlines()[-1])
         assert enabled is after
         assert frozen > 100_000              # gradio's and the pages' objects, out of its sight
+
+
+def test_the_page_and_its_config_go_out_compressed(app_url):
+    """app.compress_page: the page (its HTML with the config) and /config, gzip'd for browsers
+    that accept it, whole once decompressed; a client that does not ask gets them plain."""
+    import re
+
+    import httpx
+    embedded = r"window\.gradio_config\s*=\s*(\{.*?\});\s*</script>"
+    for path in ("/?lang=en", "/config"):
+        plain = httpx.get(app_url + path, headers={"Accept-Encoding": "identity"}, timeout=30)
+        asked = httpx.get(app_url + path, headers={"Accept-Encoding": "gzip"}, timeout=30)
+        assert "content-encoding" not in plain.headers
+        assert asked.headers["content-encoding"] == "gzip"
+        assert asked.num_bytes_downloaded < len(plain.content) / 3
+        if path == "/config":
+            assert asked.json() == plain.json()
+        else:
+            config = [json.loads(re.search(embedded, r.text, re.S).group(1)) for r in (plain, asked)]
+            assert config[0] == config[1] and len(config[0]["components"]) > 100
