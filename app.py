@@ -6,48 +6,58 @@ Host and port also come from GRADIO_SERVER_NAME / GRADIO_SERVER_PORT.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 
-# Python's cycle collector, paused while the app's modules import: importing gradio alone
-# allocates enough to run eight full collections (0.43 s of its 1.9 s here). Once imported,
-# those objects are frozen (gc.freeze: later collections skip them, so building the pages'
-# 959 components costs a third less) and the collector runs again (below, after the imports).
-# bench/bench_cold_start.py: process start -> HTTP 200 3.0 s -> 2.4 s.
-_COLLECTING = gc.isenabled()
-gc.disable()
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
+@contextlib.contextmanager
+def collector_paused():
+    """Python's cycle collector paused for the block, then what the block made frozen
+    (gc.freeze: later collections skip it) and the collector as it was. For what lives as long
+    as the process: the app's modules (importing gradio alone runs eight full collections,
+    0.43 s of its 1.9 s here), then the app built and launched (main). Building the pages'
+    959 components with the imports frozen costs a third less.
+    bench/bench_cold_start.py: process start -> HTTP 200 3.2 s -> 2.3 s."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
 
-import gradio as gr  # noqa: E402
 
-from playground.core import deferred
+with collector_paused():
+    import argparse
+    import json
+    import os
 
-# The lessons that pull torch in at import (their networks are defined at module level) are
-# imported deferred: the page build needs their names, not their bodies, which run on first
-# use or in the warm-up after launch (main). tests/test_cold_start.py checks that building the
-# app imports neither torch nor transformers.
-DEFERRED = ("playground.images.gan2d", "playground.images.gan_images", "playground.images.diffusion",
-            "playground.images.diffusion2d", "playground.images.vae",
-            "playground.images.generative_models", "playground.lifecycle.moe",
-            "playground.lifecycle.moe_figures", "playground.lifecycle.gpt",
-            "playground.lifecycle.pretraining", "playground.lifecycle.pretrained",
-            "playground.networks.convolution", "playground.networks.convolution_figures",
-            "playground.networks.recurrence", "playground.networks.recurrence_figures",
-            "playground.networks.family")
-deferred.defer(DEFERRED)
+    import gradio as gr
 
-from pages import (attention, chat, diffusion, embeddings, experts, gan, generation, hardware,  # noqa: E402
-                   models, network_types, neuron, posttraining, pretraining, rag, tokens, training,
-                   transformer, vae)
-from pages import instant_plot, tab_in_view  # noqa: E402
-from pages.common import HEAD, I18N, LANGUAGE_SETTLED_JS, PAGE_JS, follow_page_language  # noqa: E402
-from playground.core.i18n import LANGS, t  # noqa: E402
+    from playground.core import deferred
 
-gc.freeze()
-if _COLLECTING:
-    gc.enable()
+    # The lessons that pull torch in at import (their networks are defined at module level) are
+    # imported deferred: the page build needs their names, not their bodies, which run on first
+    # use or in the warm-up after launch (main). tests/test_cold_start.py checks that building the
+    # app imports neither torch nor transformers.
+    DEFERRED = ("playground.images.gan2d", "playground.images.gan_images", "playground.images.diffusion",
+                "playground.images.diffusion2d", "playground.images.vae",
+                "playground.images.generative_models", "playground.lifecycle.moe",
+                "playground.lifecycle.moe_figures", "playground.lifecycle.gpt",
+                "playground.lifecycle.pretraining", "playground.lifecycle.pretrained",
+                "playground.networks.convolution", "playground.networks.convolution_figures",
+                "playground.networks.recurrence", "playground.networks.recurrence_figures",
+                "playground.networks.family")
+    deferred.defer(DEFERRED)
+
+    from pages import (attention, chat, diffusion, embeddings, experts, gan, generation, hardware,
+                       models, network_types, neuron, posttraining, pretraining, rag, tokens, training,
+                       transformer, vae)
+    from pages import instant_plot, tab_in_view
+    from pages.common import HEAD, I18N, LANGUAGE_SETTLED_JS, PAGE_JS, follow_page_language
+    from playground.core.i18n import LANGS, t
+
 
 # In the course's order; the Models panel last.
 PAGES = [neuron, training, network_types, tokens, embeddings, attention, transformer, generation, chat,
@@ -193,7 +203,8 @@ CSS = """
 
 
 def build_app() -> gr.Blocks:
-    with gr.Blocks(title="Laboratorio de IA generativa · GenAI Playground") as demo:
+    with contextlib.ExitStack() as stack, \
+            gr.Blocks(title="Laboratorio de IA generativa · GenAI Playground") as demo:
         with gr.Row(equal_height=True):
             with gr.Column(scale=5):
                 gr.Markdown(I18N("app_title"), elem_id="app-title", elem_classes="app-title")
@@ -215,16 +226,22 @@ def build_app() -> gr.Blocks:
         demo.load(None, None, lang, js=SETTLE_LANG_JS, api_visibility="private").then(
             None, js=LANGUAGE_SETTLED_JS, api_visibility="private")
         lang.input(None, lang, lang, js=SWITCH_JS, api_visibility="private")
-        compute_config, demo.get_config_file = demo.get_config_file, dict     # see below
-    demo.get_config_file = compute_config
+        stack.enter_context(config_skipped(demo))    # until the Blocks have closed (the with)
     return demo
 
 
-# Gradio computes the whole app's config (every component's: ~50 ms for this app) as the Blocks
-# close (twice) and as the queue is set, for servers that launch makes anew; launch computes it
-# again, and that one is served. build_app and prepare leave those three empty (an empty dict
-# for the servers nobody serves): ~0.15 s of the app's start (bench/bench_cold_start.py).
-# tests/test_cold_start.py checks that the launched app's config is whole.
+@contextlib.contextmanager
+def config_skipped(demo: gr.Blocks):
+    """Gradio computes the whole app's config (every component's: ~50 ms for this app) as the
+    Blocks close (twice) and as the queue is set, for servers that launch makes anew; launch
+    computes it again, and that one is served. Within this block those are left empty (an empty
+    dict, for the servers nobody serves): ~0.15 s of the app's start (bench/bench_cold_start.py).
+    tests/test_cold_start.py checks that the launched app's config is whole."""
+    compute_config, demo.get_config_file = demo.get_config_file, dict
+    try:
+        yield
+    finally:
+        demo.get_config_file = compute_config
 
 
 def launch_kwargs() -> dict:
@@ -242,11 +259,8 @@ def prepare(demo: gr.Blocks) -> gr.Blocks:
     of 2 matches the two cores. max_size=200 lets a class of thirty queue a few clicks each;
     beyond that a visitor is told the queue is full instead of waiting minutes.
     """
-    compute_config, demo.get_config_file = demo.get_config_file, dict     # see build_app
-    try:
+    with config_skipped(demo):
         return demo.queue(default_concurrency_limit=2, max_size=200)
-    finally:
-        demo.get_config_file = compute_config
 
 
 def add_openai_routes(demo: gr.Blocks) -> None:
@@ -288,6 +302,14 @@ def add_openai_routes(demo: gr.Blocks) -> None:
     demo.app.add_route("/v1/completions", route(serving.completion), methods=["POST"])
 
 
+def add_routes(demo: gr.Blocks) -> None:
+    """After launch, on the launched server: the OpenAI-compatible API, the page's own
+    plotly.js (if the setup installed it), and the page and /config gzip'd."""
+    add_openai_routes(demo)
+    instant_plot.add_route(demo.app)
+    compress_page(demo.app)
+
+
 def compress_page(app) -> None:
     """Gradio's own compression (its Brotli middleware) takes only paths with a file extension:
     the page (0.84 MB: its HTML and config) and /config went out uncompressed, which a visitor
@@ -305,19 +327,11 @@ def main(argv=None):
     parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", 7860)))
     args = parser.parse_args(argv)
-    collecting = gc.isenabled()
-    gc.disable()                            # as while importing (top): the app lives as long
-    try:                                    # as the process, so it is frozen once launched
+    with collector_paused():                # the app lives as long as the process
         demo = prepare(build_app())
         demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True,
                     **launch_kwargs())
-        add_openai_routes(demo)
-        instant_plot.add_route(demo.app)    # the page's own plotly.js, if the setup installed it
-        compress_page(demo.app)
-    finally:
-        gc.freeze()
-        if collecting:
-            gc.enable()
+        add_routes(demo)
     if os.environ.get("GENAI_PRELOAD", "1") != "0":
         warm_up_in_background()
     demo.block_thread()

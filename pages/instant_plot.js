@@ -523,7 +523,7 @@
     }
   }
 
-  root.genaiInstant = {mount, redrawAll, relanguage, forLanguage, plotly, drawnWith: () => chosen, nextToken, nextTokenFigures, neuronForward, neuronFigures,
+  root.genaiInstant = {mount, redrawAll, relanguage, forLanguage, plotly, nextToken, nextTokenFigures, neuronForward, neuronFigures,
                        attentionFigures, diffusionXt, diffusionFigures, fmt, decode, KINDS};
   if (typeof module !== "undefined") module.exports = root.genaiInstant;
 })();

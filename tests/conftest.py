@@ -40,9 +40,7 @@ def app_demo():
     demo = app.prepare(app.build_app())
     demo.launch(server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True,
                 quiet=True, **app.launch_kwargs())
-    app.add_openai_routes(demo)
-    app.instant_plot.add_route(demo.app)
-    app.compress_page(demo.app)
+    app.add_routes(demo)
     yield demo
     demo.close()
 
