@@ -88,6 +88,10 @@ def page_in(browser, app_url):
         page.goto(f"{app_url}/?{query}")
         page.wait_for_selector("#tabs", timeout=120_000 if cpu_slowdown else 30_000)
         page.wait_for_timeout(800)  # the load event sets language and tab
+        import app
+        if tab in app.LAZY_TABS:    # its blocks and events reach the page when first shown
+            page.wait_for_function("tab => window.genaiArrived?.[tab]", arg=tab,
+                                   timeout=120_000 if cpu_slowdown else 60_000)
         return page
 
     yield open_page
